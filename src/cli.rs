@@ -1,0 +1,99 @@
+//! Command-line arguments (clap). Parsing only; `main.rs` acts on them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use exlint::FailOn;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "exlint",
+    version,
+    about = "A linter for the message you are about to send your ex",
+    long_about = "A linter for the message you are about to send your ex.\n\n\
+        It reads a draft and points at the words that will probably hurt your chances: begging, \
+        ultimatums, guilt trips, rehashing old fights, late-night texts, walls of text. Nothing \
+        leaves your machine.",
+    after_help = "Exit codes: 0 ready to send, 1 findings at or above --fail-on, 2 usage, input or config error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to use colour: auto (a terminal, and NO_COLOR unset), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint drafts ("-" or no FILE with piped input reads stdin)
+    Check(CheckArgs),
+    /// List every rule: id, default severity, what it catches
+    Rules,
+    /// Explain one rule: what it catches, why, the guide step, examples
+    Explain {
+        /// The rule id, e.g. begging
+        id: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Draft files; "-" reads standard input
+    pub files: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
+    pub fail_on: FailOnArg,
+
+    /// Print nothing; only the exit code tells
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// When the message will be sent: RFC 3339 (2026-11-28T02:13:00+01:00), local
+    /// (2026-11-28T02:13), HH:MM (today) or now
+    #[arg(long, value_name = "DATETIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Annotated reports for people
+    Human,
+    /// One JSON object for scripts
+    Json,
+    /// path:line:col: severity[rule]: message
+    Line,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(f: FailOnArg) -> FailOn {
+        match f {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Info => FailOn::Info,
+            FailOnArg::Never => FailOn::Never,
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The draft as read, its body, its send time and a `LineIndex`; words, sentences, paragraphs and
+//! the normalized view are computed on first use and cached.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use crate::lexicon::Lexicon;
+use crate::text::{self, NormalizedView};
+
+/// A message draft. `source` is the whole input exactly as read (BOM and headers included) so every
+/// span points into the user's bytes; `body` is the part that gets linted.
+#[derive(Debug)]
+pub struct Draft {
+    source: String,
+    body: Range<usize>,
+    send_time: Option<jiff::Zoned>,
+    lines: LineIndex,
+    words: OnceCell<Vec<Range<usize>>>,
+    sentences: OnceCell<Vec<Range<usize>>>,
+    paragraphs: OnceCell<Vec<Range<usize>>>,
+    normalized: OnceCell<NormalizedView>,
+}
+
+impl Draft {
+    /// A draft whose body is all of `source`.
+    pub fn new(source: impl Into<String>) -> Draft {
+        let source = source.into();
+        let body = 0..source.len();
+        Draft::with_body(source, body)
+    }
+
+    /// A draft where only `body` (a char-boundary range of `source`) is linted.
+    pub fn with_body(source: String, body: Range<usize>) -> Draft {
+        debug_assert!(source.is_char_boundary(body.start) && source.is_char_boundary(body.end));
+        let lines = LineIndex::new(&source);
+        Draft {
+            source,
+            body,
+            send_time: None,
+            lines,
+            words: OnceCell::new(),
+            sentences: OnceCell::new(),
+            paragraphs: OnceCell::new(),
+            normalized: OnceCell::new(),
+        }
+    }
+
+    pub fn with_send_time(mut self, at: Option<jiff::Zoned>) -> Draft {
+        self.send_time = at;
+        self
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn body_span(&self) -> Range<usize> {
+        self.body.clone()
+    }
+
+    pub fn body(&self) -> &str {
+        &self.source[self.body.clone()]
+    }
+
+    pub fn send_time(&self) -> Option<&jiff::Zoned> {
+        self.send_time.as_ref()
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    /// The text of a span of `source`.
+    pub fn slice(&self, span: Range<usize>) -> &str {
+        &self.source[span]
+    }
+
+    /// Word spans (UAX #29 words containing a letter or digit).
+    pub fn words(&self) -> &[Range<usize>] {
+        self.words
+            .get_or_init(|| text::words(self.body(), self.body.start))
+    }
+
+    /// Sentence spans, trimmed of surrounding whitespace.
+    pub fn sentences(&self) -> &[Range<usize>] {
+        self.sentences
+            .get_or_init(|| text::sentences(self.body(), self.body.start))
+    }
+
+    /// Paragraph spans: runs of text separated by blank lines, trimmed.
+    pub fn paragraphs(&self) -> &[Range<usize>] {
+        self.paragraphs
+            .get_or_init(|| text::paragraphs(self.body(), self.body.start))
+    }
+
+    /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always
+    /// passes its own.
+    pub fn normalized(&self, lexicon: &Lexicon) -> &NormalizedView {
+        self.normalized
+            .get_or_init(|| NormalizedView::build(self.body(), self.body.start, lexicon))
+    }
+}
+
+/// Byte offsets ↔ line/column. Lines end at `\n`, `\r\n` or a lone `\r`.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    /// Byte offset of the first byte of each line; always starts with 0.
+    starts: Vec<usize>,
+    len: usize,
+    text_is_ascii: bool,
+    /// Kept so column conversions need no other argument.
+    text: Box<str>,
+}
+
+/// A position: 0-based line and 0-based column in the unit asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The unit a column is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnUnit {
+    /// UTF-8 bytes (LSP `utf-8`).
+    Byte,
+    /// UTF-16 code units (LSP default).
+    Utf16,
+    /// Unicode scalar values (human and JSON output).
+    Char,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push(i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex {
+            starts,
+            len: text.len(),
+            text_is_ascii: text.is_ascii(),
+            text: text.into(),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The byte range of a 0-based line, without its line ending.
+    pub fn line_span(&self, line: usize) -> Range<usize> {
+        let start = self.starts[line.min(self.starts.len() - 1)];
+        let mut end = self.starts.get(line + 1).copied().unwrap_or(self.len);
+        let bytes = self.text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// The 0-based line holding `offset` (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.len);
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte offset → 0-based line and column in `unit`. Offsets inside a char round down.
+    pub fn line_col(&self, offset: usize, unit: ColumnUnit) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.len));
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let segment = &self.text[start..offset];
+        let col = match unit {
+            ColumnUnit::Byte => segment.len(),
+            _ if self.text_is_ascii => segment.len(),
+            ColumnUnit::Utf16 => segment.encode_utf16().count(),
+            ColumnUnit::Char => segment.chars().count(),
+        };
+        LineCol { line, col }
+    }
+
+    /// 0-based line and column in `unit` → byte offset. A column past the end of the line clamps
+    /// to the line's end; a column inside a char (a UTF-16 surrogate half) rounds down.
+    pub fn offset(&self, pos: LineCol, unit: ColumnUnit) -> usize {
+        if pos.line >= self.starts.len() {
+            return self.len;
+        }
+        let span = self.line_span(pos.line);
+        let line = &self.text[span.clone()];
+        let mut counted = 0;
+        for (i, c) in line.char_indices() {
+            let width = match unit {
+                ColumnUnit::Byte => c.len_utf8(),
+                ColumnUnit::Utf16 => c.len_utf16(),
+                ColumnUnit::Char => 1,
+            };
+            if counted + width > pos.col {
+                return span.start + i;
+            }
+            counted += width;
+        }
+        span.end
+    }
+}
+
+/// The largest char boundary at or below `i`.
+pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_cr() {
+        let idx = LineIndex::new("a\nb\r\nc\rd");
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_span(1), 2..3);
+        assert_eq!(idx.line_span(2), 5..6);
+        assert_eq!(
+            idx.line_col(7, ColumnUnit::Char),
+            LineCol { line: 3, col: 0 }
+        );
+    }
+
+    #[test]
+    fn columns_in_every_unit() {
+        // "😀" is 4 bytes, 2 UTF-16 units, 1 char; "é" is 2 bytes, 1 unit, 1 char.
+        let text = "x😀é y";
+        let idx = LineIndex::new(text);
+        let y = text.find('y').unwrap();
+        assert_eq!(idx.line_col(y, ColumnUnit::Byte).col, 8);
+        assert_eq!(idx.line_col(y, ColumnUnit::Utf16).col, 5);
+        assert_eq!(idx.line_col(y, ColumnUnit::Char).col, 4);
+        for unit in [ColumnUnit::Byte, ColumnUnit::Utf16, ColumnUnit::Char] {
+            let pos = idx.line_col(y, unit);
+            assert_eq!(idx.offset(pos, unit), y, "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_inside_a_char_round_down() {
+        let idx = LineIndex::new("😀a");
+        assert_eq!(idx.line_col(2, ColumnUnit::Char).col, 0);
+        // UTF-16 column 1 is the middle of the surrogate pair.
+        assert_eq!(
+            idx.offset(LineCol { line: 0, col: 1 }, ColumnUnit::Utf16),
+            0
+        );
+        assert_eq!(
+            idx.offset(LineCol { line: 0, col: 99 }, ColumnUnit::Char),
+            5
+        );
+        assert_eq!(idx.offset(LineCol { line: 9, col: 0 }, ColumnUnit::Char), 5);
+    }
+
+    #[test]
+    fn draft_parts_are_in_source_coordinates() {
+        let source = "\u{feff}Hi there. How are you?\n\nSecond para.".to_string();
+        let draft = Draft::with_body(
+            source,
+            3.."\u{feff}Hi there. How are you?\n\nSecond para.".len(),
+        );
+        let words: Vec<&str> = draft
+            .words()
+            .iter()
+            .map(|w| draft.slice(w.clone()))
+            .collect();
+        assert_eq!(
+            words,
+            ["Hi", "there", "How", "are", "you", "Second", "para"]
+        );
+        let sentences: Vec<&str> = draft
+            .sentences()
+            .iter()
+            .map(|s| draft.slice(s.clone()))
+            .collect();
+        assert_eq!(sentences, ["Hi there.", "How are you?", "Second para."]);
+        assert_eq!(draft.paragraphs().len(), 2);
+    }
+}

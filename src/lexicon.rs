@@ -1,0 +1,208 @@
+//! Text-speak, misspellings and contractions, mapped to the canonical words that phrases are
+//! written in. Loaded from `rules/lexicon.toml`; the draft and every phrase go through it, so a rule
+//! written as "i can't live without you" also matches "i cant live w/o u".
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::error::SourceError;
+
+/// The built-in lexicon source, embedded in the binary.
+pub const BUILTIN_LEXICON: &str = include_str!("../rules/lexicon.toml");
+
+/// Canonical word sequences for one raw token; the first is the usual reading.
+pub type Alternatives = Vec<Vec<String>>;
+
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    map: HashMap<String, Alternatives>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    words: toml::Spanned<toml::Table>,
+}
+
+impl Lexicon {
+    pub fn builtin() -> Lexicon {
+        // The built-in file is checked by the test suite; failing here is a build defect.
+        Lexicon::parse("rules/lexicon.toml", BUILTIN_LEXICON).expect("built-in lexicon is valid")
+    }
+
+    /// Parse a lexicon file. Keys are single tokens as typed (lowercase, straight apostrophes);
+    /// values are a string or an array of strings, each one or more canonical words.
+    pub fn parse(path: &str, source: &str) -> Result<Lexicon, SourceError> {
+        let file: LexiconFile =
+            toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+        let mut map = HashMap::with_capacity(file.words.get_ref().len());
+        for (key, value) in file.words.get_ref() {
+            let key_span = file.words.span();
+            let bad = |what: String| SourceError::at(path, source, key_span.clone(), what);
+            let readings: Vec<&str> = match value {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .ok_or_else(|| bad(format!("`{key}`: every reading must be a string")))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => {
+                    return Err(bad(format!(
+                        "`{key}`: expected a string or an array of strings"
+                    )));
+                }
+            };
+            if key != &key.to_lowercase() || key.contains(char::is_whitespace) || key.contains('’')
+            {
+                return Err(bad(format!(
+                    "`{key}`: keys are one lowercase token with straight apostrophes"
+                )));
+            }
+            let alternatives: Alternatives = readings
+                .into_iter()
+                .map(|r| r.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+                .filter(|words: &Vec<String>| !words.is_empty())
+                .collect();
+            if alternatives.is_empty() {
+                return Err(bad(format!(
+                    "`{key}`: needs at least one non-empty reading"
+                )));
+            }
+            map.insert(key.clone(), alternatives);
+        }
+        Ok(Lexicon { map })
+    }
+
+    pub fn get(&self, token: &str) -> Option<&Alternatives> {
+        self.map.get(token)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every canonical reading of one raw token (already lowercased, apostrophes straightened),
+    /// each a list of words. Stretched words ("pleeease", "plzzz") also try their shortened forms.
+    pub fn readings(&self, token: &str, out: &mut Vec<Vec<String>>) {
+        out.clear();
+        if let Some(alts) = self.get(token) {
+            out.extend(alts.iter().cloned());
+            return;
+        }
+        if has_stretch(token) {
+            let (one, two) = (squeeze(token, 1), squeeze(token, 2));
+            for candidate in [one, two] {
+                match self.get(&candidate) {
+                    Some(alts) => out.extend(alts.iter().cloned()),
+                    None => out.push(vec![candidate]),
+                }
+            }
+            out.dedup();
+            return;
+        }
+        out.push(vec![token.to_owned()]);
+    }
+}
+
+/// True when some letter repeats three or more times in a row ("sooo").
+fn has_stretch(token: &str) -> bool {
+    let mut prev = None;
+    let mut run = 0;
+    for c in token.chars() {
+        if Some(c) == prev {
+            run += 1;
+            if run >= 3 && c.is_alphabetic() {
+                return true;
+            }
+        } else {
+            prev = Some(c);
+            run = 1;
+        }
+    }
+    false
+}
+
+/// Shorten every run of 3+ identical letters to `keep` letters.
+fn squeeze(token: &str, keep: usize) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    let mut out = String::with_capacity(token.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut j = i;
+        while j < chars.len() && chars[j] == c {
+            j += 1;
+        }
+        let run = j - i;
+        let n = if run >= 3 && c.is_alphabetic() {
+            keep
+        } else {
+            run
+        };
+        out.extend(std::iter::repeat_n(c, n));
+        i = j;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> Lexicon {
+        Lexicon::parse(
+            "test.toml",
+            r#"[words]
+pls = "please"
+ur = ["your", "you are"]
+"can't" = "can not"
+"#,
+        )
+        .unwrap()
+    }
+
+    fn readings(lex: &Lexicon, token: &str) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        lex.readings(token, &mut out);
+        out
+    }
+
+    #[test]
+    fn maps_text_speak_and_keeps_alternatives() {
+        let lex = lex();
+        assert_eq!(readings(&lex, "pls"), [["please"]]);
+        assert_eq!(readings(&lex, "ur"), vec![vec!["your"], vec!["you", "are"]]);
+        assert_eq!(readings(&lex, "can't"), [["can", "not"]]);
+        assert_eq!(readings(&lex, "hello"), [["hello"]]);
+    }
+
+    #[test]
+    fn stretched_words_try_short_forms() {
+        let lex = lex();
+        assert_eq!(readings(&lex, "plsssss"), [["please"], ["plss"]]);
+        assert_eq!(readings(&lex, "cooool"), [["col"], ["cool"]]);
+        assert_eq!(readings(&lex, "sooo"), [["so"], ["soo"]]);
+        assert!(!has_stretch("x111"));
+    }
+
+    #[test]
+    fn bad_lexicon_is_an_error_not_a_panic() {
+        assert!(Lexicon::parse("x.toml", "[words]\nU = \"you\"").is_err());
+        assert!(Lexicon::parse("x.toml", "[words]\nu = 3").is_err());
+        assert!(Lexicon::parse("x.toml", "words = 1").is_err());
+    }
+
+    #[test]
+    fn builtin_lexicon_loads() {
+        let lex = Lexicon::builtin();
+        assert!(lex.len() > 100, "{}", lex.len());
+        assert_eq!(readings(&lex, "w/o"), [["without"]]);
+    }
+}

@@ -1,0 +1,113 @@
+//! `--format json`: exactly one JSON object for the whole run.
+//!
+//! ```json
+//! {"version":1,
+//!  "files":[{"path":"draft.txt","diagnostics":[{"rule":"begging","severity":"error",
+//!     "message":"…","help":"…","start":0,"end":12,"line":1,"column":1,"end_line":1,"end_column":13}]}],
+//!  "summary":{"errors":1,"warnings":0,"infos":0}}
+//! ```
+//! `start`/`end` are UTF-8 byte offsets into the input as read (end exclusive); `line`/`column` are
+//! 1-based, columns in Unicode scalar values. A file that could not be read has an `error` string
+//! and no diagnostics. A `suggestion` is present only when the rule has one.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::diagnostic::{Applicability, Tally};
+
+use super::{FileResult, Outcome, position};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    files: Vec<File<'a>>,
+    summary: Tally,
+}
+
+#[derive(Serialize)]
+struct File<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    diagnostics: Vec<Diag<'a>>,
+}
+
+#[derive(Serialize)]
+struct Diag<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    help: &'a str,
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<Suggestion<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suggestion<'a> {
+    start: usize,
+    end: usize,
+    replacement: &'a str,
+    applicability: Applicability,
+}
+
+pub fn render(out: &mut dyn Write, files: &[FileResult<'_>]) -> io::Result<()> {
+    let mut summary = Tally::default();
+    let files: Vec<File<'_>> = files
+        .iter()
+        .map(|f| {
+            summary.merge(f.tally());
+            match &f.outcome {
+                Outcome::Failed { error } => File {
+                    path: f.path,
+                    error: Some(error),
+                    diagnostics: Vec::new(),
+                },
+                Outcome::Linted { draft, diagnostics } => File {
+                    path: f.path,
+                    error: None,
+                    diagnostics: diagnostics
+                        .iter()
+                        .map(|d| {
+                            let (line, column) = position(draft, d.span.start);
+                            let (end_line, end_column) = position(draft, d.span.end);
+                            Diag {
+                                rule: &d.rule,
+                                severity: d.severity.as_str(),
+                                message: &d.message,
+                                help: &d.help,
+                                start: d.span.start,
+                                end: d.span.end,
+                                line,
+                                column,
+                                end_line,
+                                end_column,
+                                suggestion: d.suggestion.as_ref().map(|s| Suggestion {
+                                    start: s.span.start,
+                                    end: s.span.end,
+                                    replacement: &s.replacement,
+                                    applicability: s.applicability,
+                                }),
+                            }
+                        })
+                        .collect(),
+                },
+            }
+        })
+        .collect();
+    let report = Report {
+        version: VERSION,
+        files,
+        summary,
+    };
+    serde_json::to_writer(&mut *out, &report).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,224 @@
+//! The `metric` kind: how big a scope is, in some unit — words in the draft, sentences in a
+//! paragraph. Fires when a limit is passed; the span covers what is past the limit, so the writer
+//! sees exactly what to cut.
+//!
+//! Limits are named after their unit: `max-words` (or `warn-words`) fires at the rule's own
+//! severity, `error-words` escalates to an error. Likewise `max-sentences` / `error-sentences`.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::SourceError;
+
+use super::{CompileCx, Ctx, RuleMeta, fill};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MetricSpec {
+    #[allow(dead_code)]
+    kind: String,
+    count: Unit,
+    #[serde(default)]
+    per: Scope,
+    max_words: Option<usize>,
+    warn_words: Option<usize>,
+    error_words: Option<usize>,
+    max_sentences: Option<usize>,
+    warn_sentences: Option<usize>,
+    error_sentences: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    Words,
+    Sentences,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    #[default]
+    Draft,
+    Paragraph,
+}
+
+#[derive(Debug)]
+pub struct MetricCheck {
+    unit: Unit,
+    per: Scope,
+    /// Fire above this at the rule's severity.
+    limit: usize,
+    /// Escalate to an error above this.
+    error_limit: Option<usize>,
+}
+
+impl MetricCheck {
+    pub fn compile(spec: MetricSpec, cx: &mut CompileCx<'_>) -> Result<MetricCheck, SourceError> {
+        let (max, warn, error, other) = match spec.count {
+            Unit::Words => (
+                spec.max_words,
+                spec.warn_words,
+                spec.error_words,
+                spec.max_sentences
+                    .or(spec.warn_sentences)
+                    .or(spec.error_sentences),
+            ),
+            Unit::Sentences => (
+                spec.max_sentences,
+                spec.warn_sentences,
+                spec.error_sentences,
+                spec.max_words.or(spec.warn_words).or(spec.error_words),
+            ),
+        };
+        let unit = match spec.count {
+            Unit::Words => "words",
+            Unit::Sentences => "sentences",
+        };
+        if other.is_some() {
+            return Err(cx.whole_check(format!(
+                "this rule counts {unit}: its limits are `max-{unit}` and `error-{unit}`"
+            )));
+        }
+        if max.is_some() && warn.is_some() {
+            return Err(cx.whole_check(format!(
+                "`max-{unit}` and `warn-{unit}` mean the same limit; give one"
+            )));
+        }
+        let limit = match max.or(warn).or(error) {
+            Some(l) => l,
+            None => {
+                return Err(cx.whole_check(format!(
+                    "a metric needs a limit: `max-{unit}` (and optionally `error-{unit}`)"
+                )));
+            }
+        };
+        if let Some(e) = error {
+            if e < limit {
+                return Err(cx.whole_check(format!(
+                    "`error-{unit}` ({e}) is below the warning limit ({limit})"
+                )));
+            }
+        }
+        Ok(MetricCheck {
+            unit: spec.count,
+            per: spec.per,
+            limit,
+            error_limit: error.filter(|_| max.or(warn).is_some()),
+        })
+    }
+
+    pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        let draft = cx.draft;
+        let scopes: Vec<Range<usize>> = match self.per {
+            Scope::Draft => vec![draft.body_span()],
+            Scope::Paragraph => draft.paragraphs().to_vec(),
+        };
+        let units = match self.unit {
+            Unit::Words => draft.words(),
+            Unit::Sentences => draft.sentences(),
+        };
+        for scope in scopes {
+            let lo = units.partition_point(|u| u.start < scope.start);
+            let hi = units.partition_point(|u| u.start < scope.end);
+            let inside = &units[lo..hi];
+            let count = inside.len();
+            if count <= self.limit {
+                continue;
+            }
+            let (limit, severity) = match self.error_limit {
+                Some(e) if count > e => (e, Severity::Error),
+                _ => (self.limit, meta.severity),
+            };
+            let span = inside[limit].start..inside[count - 1].end;
+            let unit = match self.unit {
+                Unit::Words => "words",
+                Unit::Sentences => "sentences",
+            };
+            out.push(Diagnostic {
+                rule: meta.id.clone(),
+                severity,
+                message: fill(
+                    &meta.message,
+                    &[
+                        ("count", &count.to_string()),
+                        ("limit", &limit.to_string()),
+                        ("unit", unit),
+                        ("over", &(count - limit).to_string()),
+                    ],
+                ),
+                help: meta.help.clone(),
+                span,
+                suggestion: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Draft;
+    use crate::diagnostic::Severity;
+    use crate::rules::RuleSet;
+
+    fn rule(check: &str) -> String {
+        format!(
+            r#"severity = "warning"
+summary = "s"
+message = "{{count}} {{unit}}, limit {{limit}}"
+help = "h"
+guide = "step 1"
+description = "d"
+[check]
+kind = "metric"
+{check}
+"#
+        )
+    }
+
+    #[test]
+    fn words_past_the_limit_are_the_span() {
+        let src = rule("count = \"words\"\nwarn-words = 3\nerror-words = 5");
+        let set = RuleSet::from_sources(&[("len", &src)]).unwrap();
+        let text = "one two three four";
+        let d = set.check(&Draft::new(text));
+        assert_eq!(d.len(), 1);
+        assert_eq!(&text[d[0].span.clone()], "four");
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert_eq!(d[0].message, "4 words, limit 3");
+
+        let text = "a b c d e f g";
+        let d = set.check(&Draft::new(text));
+        assert_eq!(d[0].severity, Severity::Error);
+        assert_eq!(&text[d[0].span.clone()], "f g");
+        assert!(set.check(&Draft::new("a b c")).is_empty());
+    }
+
+    #[test]
+    fn sentences_per_paragraph() {
+        let src = rule("count = \"sentences\"\nper = \"paragraph\"\nmax-sentences = 2");
+        let set = RuleSet::from_sources(&[("para", &src)]).unwrap();
+        let text = "A. B. C.\n\nD. E.";
+        let d = set.check(&Draft::new(text));
+        assert_eq!(d.len(), 1);
+        assert_eq!(&text[d[0].span.clone()], "C.");
+    }
+
+    #[test]
+    fn limits_must_fit_the_unit() {
+        for bad in [
+            "count = \"words\"\nmax-sentences = 2",
+            "count = \"words\"",
+            "count = \"words\"\nmax-words = 5\nwarn-words = 5",
+            "count = \"words\"\nwarn-words = 9\nerror-words = 5",
+            "count = \"lines\"\nmax-words = 5",
+        ] {
+            assert!(
+                RuleSet::from_sources(&[("x", &rule(bad))]).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The `pattern` kind: regular expressions over the draft's own text (not the normalized view),
+//! for things that live in the characters themselves — capitals, runs of "!!!".
+//!
+//! Regexes are compiled once at load, with size limits; the `regex` crate runs in linear time, so
+//! a user's pattern cannot hang the linter.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Applicability, Diagnostic, Suggestion};
+use crate::error::SourceError;
+
+use super::{CompileCx, Ctx, RuleMeta, fill};
+
+/// Compiled-program limit for one pattern: generous for real rules, small enough that a
+/// pathological one fails at load instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 2 << 20;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PatternSpec {
+    #[allow(dead_code)]
+    kind: String,
+    patterns: Vec<PatternEntry>,
+    /// Matches whose text is one of these (case-insensitive) never fire: acronyms, pet names.
+    #[serde(default)]
+    allow: Vec<String>,
+    /// Join matches separated only by spaces and non-lowercase text into one finding
+    /// ("I MISS YOU SO MUCH" is one shout, not four).
+    #[serde(default)]
+    merge_adjacent: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PatternEntry {
+    regex: Spanned<String>,
+    message: Option<String>,
+    help: Option<String>,
+    fix: Option<Fix>,
+}
+
+/// A mechanical rewrite of the matched text, offered as a suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fix {
+    /// "PLEASE ANSWER" → "please answer"
+    Lowercase,
+    /// "!!!" → "!", "?!?!" → "?"
+    FirstChar,
+    /// Remove the matched text.
+    Delete,
+}
+
+impl Fix {
+    fn apply(self, text: &str) -> String {
+        match self {
+            Fix::Lowercase => text.to_lowercase(),
+            Fix::FirstChar => text.chars().next().map(String::from).unwrap_or_default(),
+            Fix::Delete => String::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PatternCheck {
+    entries: Vec<Compiled>,
+    allow: HashSet<String>,
+    merge_adjacent: bool,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    regex: Regex,
+    message: Option<String>,
+    help: Option<String>,
+    fix: Option<Fix>,
+}
+
+impl PatternCheck {
+    pub fn compile(spec: PatternSpec, cx: &mut CompileCx<'_>) -> Result<PatternCheck, SourceError> {
+        let mut entries = Vec::with_capacity(spec.patterns.len());
+        for entry in spec.patterns {
+            let span = entry.regex.span();
+            let regex = RegexBuilder::new(entry.regex.get_ref())
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| cx.error(span, format!("invalid regex: {}", regex_error(&e))))?;
+            if regex.is_match("") {
+                return Err(cx.error(
+                    entry.regex.span(),
+                    "this regex matches empty text, so it would fire everywhere",
+                ));
+            }
+            entries.push(Compiled {
+                regex,
+                message: entry.message,
+                help: entry.help,
+                fix: entry.fix,
+            });
+        }
+        Ok(PatternCheck {
+            entries,
+            allow: spec.allow.iter().map(|a| a.to_lowercase()).collect(),
+            merge_adjacent: spec.merge_adjacent,
+        })
+    }
+
+    pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        let body = cx.draft.body();
+        let base = cx.draft.body_span().start;
+        for entry in &self.entries {
+            let mut spans: Vec<Range<usize>> = entry
+                .regex
+                .find_iter(body)
+                .filter(|m| !self.allow.contains(&m.as_str().to_lowercase()))
+                .map(|m| m.range())
+                .collect();
+            if self.merge_adjacent {
+                spans = merge_adjacent(body, spans);
+            }
+            for r in spans {
+                let text = &body[r.clone()];
+                let span = base + r.start..base + r.end;
+                out.push(Diagnostic {
+                    rule: meta.id.clone(),
+                    severity: meta.severity,
+                    message: fill(
+                        entry.message.as_deref().unwrap_or(&meta.message),
+                        &[("match", text)],
+                    ),
+                    help: entry.help.clone().unwrap_or_else(|| meta.help.clone()),
+                    suggestion: entry.fix.map(|fix| Suggestion {
+                        span: span.clone(),
+                        replacement: fix.apply(text),
+                        applicability: Applicability::MaybeIncorrect,
+                    }),
+                    span,
+                });
+            }
+        }
+    }
+}
+
+/// Merge spans whose gap holds no lowercase letter and no line break, then grow each span over
+/// neighbouring all-capital words too short to match on their own ("I", "ME", "SO").
+fn merge_adjacent(text: &str, spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for r in spans {
+        if let Some(last) = out.last_mut() {
+            let gap = &text[last.end..r.start];
+            if !gap
+                .chars()
+                .any(|c| c.is_lowercase() || c == '\n' || c == '\r')
+            {
+                last.end = r.end;
+                continue;
+            }
+        }
+        out.push(r);
+    }
+    for r in &mut out {
+        while let Some(end) = caps_word_after(text, r.end) {
+            r.end = end;
+        }
+        while let Some(start) = caps_word_before(text, r.start) {
+            r.start = start;
+        }
+    }
+    out
+}
+
+/// One or two capital letters ("I", "ME", "I'M"): too short to shout alone, part of a shout
+/// next to one. Longer words either matched themselves or are allowed acronyms.
+fn short_caps(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_uppercase()).count();
+    (1..=2).contains(&letters)
+}
+
+fn is_caps_part(c: char) -> bool {
+    c.is_uppercase() || matches!(c, '\'' | '’')
+}
+
+/// The end of an all-capital word that follows `at` after spaces, if there is one.
+fn caps_word_after(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let word_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if word_start == 0 {
+        return None;
+    }
+    let word = &rest[word_start..];
+    let len: usize = word
+        .chars()
+        .take_while(|&c| is_caps_part(c))
+        .map(char::len_utf8)
+        .sum();
+    let ends_clean = word[len..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric());
+    (short_caps(&word[..len]) && ends_clean).then_some(at + word_start + len)
+}
+
+/// The start of an all-capital word that precedes `at` before spaces, if there is one.
+fn caps_word_before(text: &str, at: usize) -> Option<usize> {
+    let before = &text[..at];
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    if trimmed.len() == before.len() {
+        return None;
+    }
+    let len: usize = trimmed
+        .chars()
+        .rev()
+        .take_while(|&c| is_caps_part(c))
+        .map(char::len_utf8)
+        .sum();
+    let word = &trimmed[trimmed.len() - len..];
+    let starts_clean = trimmed[..trimmed.len() - len]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_alphanumeric());
+    (short_caps(word) && starts_clean).then_some(trimmed.len() - len)
+}
+
+/// The regex crate's errors are multi-line with their own caret; keep the last, meaningful line.
+fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(s) => s
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:"))
+            .map(|l| l.trim_start_matches("error:").trim().to_owned())
+            .unwrap_or_else(|| s.clone()),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the pattern compiles to more than {limit} bytes; simplify it")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    const SHOUT: &str = r#"
+severity = "warning"
+summary = "shouting"
+message = "“{match}” reads as shouting"
+help = "write it in normal case"
+guide = "step 1"
+description = "x"
+[check]
+kind = "pattern"
+allow = ["LOL", "OMG"]
+merge-adjacent = true
+[[check.patterns]]
+regex = '\b\p{Lu}(?:\p{Lu}|[\x27’]\p{Lu}){2,}\b'
+fix = "lowercase"
+[[check.patterns]]
+regex = '[!?]{3,}'
+fix = "first-char"
+message = "“{match}” turns up the volume"
+"#;
+
+    fn shouts(text: &str) -> Vec<(String, Option<String>)> {
+        let set = RuleSet::from_sources(&[("shout", SHOUT)]).unwrap();
+        let draft = crate::Draft::new(text);
+        set.check(&draft)
+            .into_iter()
+            .map(|d| {
+                (
+                    text[d.span].to_string(),
+                    d.suggestion.map(|s| s.replacement),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn caps_runs_merge_and_acronyms_pass() {
+        assert_eq!(
+            shouts("OMG I MISS YOU SO MUCH lol"),
+            [(
+                "I MISS YOU SO MUCH".to_string(),
+                Some("i miss you so much".to_string())
+            )]
+        );
+        assert!(shouts("LOL ok, see you at 5 PM").is_empty());
+        assert_eq!(shouts("DON'T do that")[0].0, "DON'T");
+        assert!(shouts("I'M fine, OK").is_empty());
+    }
+
+    #[test]
+    fn punctuation_runs_collapse_to_one() {
+        assert_eq!(
+            shouts("why?!?! answer me"),
+            [("?!?!".to_string(), Some("?".to_string()))]
+        );
+        assert!(shouts("really?! ok!!").is_empty());
+    }
+
+    #[test]
+    fn invalid_regex_points_at_the_pattern() {
+        let bad = SHOUT.replace("'[!?]{3,}'", "'[!?{3,}'");
+        let err = RuleSet::from_sources(&[("shout", &bad)]).unwrap_err();
+        assert!(err.message.contains("invalid regex"), "{err}");
+        let (line, _) = err.line_col().unwrap();
+        assert_eq!(
+            bad.lines().nth(line - 1).unwrap().trim_start().get(..5),
+            Some("regex")
+        );
+    }
+
+    #[test]
+    fn empty_matching_regex_is_rejected() {
+        let bad = SHOUT.replace("'[!?]{3,}'", "'x*'");
+        assert!(RuleSet::from_sources(&[("shout", &bad)]).is_err());
+    }
+}

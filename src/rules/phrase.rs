@@ -1,0 +1,751 @@
+//! The `phrase` kind: lists of word sequences matched on the normalized view.
+//!
+//! Every phrase of every rule goes into one shared trie (`PhraseIndex`), so a draft is scanned once
+//! for all phrase rules however many there are.
+//!
+//! Phrase syntax (the phrase goes through the same lexicon as the draft, so "can't", "cant" and
+//! "cannot" are one spelling):
+//! - words separated by spaces: `please come back`
+//! - `(a|b c|)`: alternatives of word sequences, an empty one makes the group optional
+//! - `...`: up to three words of any kind in between (`please ... come back`)
+//! - `^` at the start: the match must open a sentence; `$` at the end: it must close one
+//!
+//! Matches never cross a sentence end, and always start and end on whole tokens.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lexicon::Lexicon;
+use crate::text::NormalizedView;
+
+use super::{CompileCx, Ctx, RuleMeta, fill};
+
+/// The most words a `...` gap may skip.
+pub const MAX_GAP: usize = 3;
+/// A phrase may branch (through alternatives and ambiguous words) into at most this many paths
+/// at once: plenty for real phrases, a stop for accidental combinatorial explosions.
+const MAX_FRONTIER: usize = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PhraseSpec {
+    #[allow(dead_code)]
+    kind: String,
+    phrases: Vec<Spanned<String>>,
+    #[serde(default)]
+    group: Vec<GroupSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GroupSpec {
+    severity: Severity,
+    message: Option<String>,
+    help: Option<String>,
+    phrases: Vec<Spanned<String>>,
+}
+
+/// A phrase rule after compilation: its groups, each known to the shared index by an owner id.
+#[derive(Debug)]
+pub struct PhraseCheck {
+    /// Owner ids in the shared index, one per group; group 0 is the top-level `phrases`.
+    owners: Vec<u32>,
+    groups: Vec<Group>,
+}
+
+#[derive(Debug)]
+struct Group {
+    severity: Option<Severity>,
+    message: Option<String>,
+    help: Option<String>,
+}
+
+impl PhraseCheck {
+    pub fn compile(
+        spec: PhraseSpec,
+        cx: &mut CompileCx<'_>,
+    ) -> Result<PhraseCheck, crate::error::SourceError> {
+        let mut owners = Vec::new();
+        let mut groups = Vec::new();
+        owners.push(cx.add_phrases(&spec.phrases)?);
+        groups.push(Group {
+            severity: None,
+            message: None,
+            help: None,
+        });
+        for g in spec.group {
+            owners.push(cx.add_phrases(&g.phrases)?);
+            groups.push(Group {
+                severity: Some(g.severity),
+                message: g.message,
+                help: g.help,
+            });
+        }
+        Ok(PhraseCheck { owners, groups })
+    }
+
+    pub fn owners(&self) -> &[u32] {
+        &self.owners
+    }
+
+    pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+        // Overlapping matches of one rule become one finding: "please please come back" is one
+        // plea, underlined once. The most severe group among them wins.
+        let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+        for (g, &owner) in self.owners.iter().enumerate() {
+            for m in cx.phrase_matches(owner) {
+                hits.push((m.clone(), g));
+            }
+        }
+        hits.sort_by_key(|(r, _)| (r.start, r.end));
+        let mut merged: Vec<(Range<usize>, usize)> = Vec::new();
+        for (r, g) in hits {
+            match merged.last_mut() {
+                Some((last, lg)) if r.start < last.end => {
+                    last.end = last.end.max(r.end);
+                    if self.severity(meta, g) > self.severity(meta, *lg) {
+                        *lg = g;
+                    }
+                }
+                _ => merged.push((r, g)),
+            }
+        }
+        for (tokens, g) in merged {
+            let view = cx.view();
+            let span =
+                view.tokens()[tokens.start].span.start..view.tokens()[tokens.end - 1].span.end;
+            let group = &self.groups[g];
+            let text = cx.draft.slice(span.clone());
+            out.push(Diagnostic {
+                rule: meta.id.clone(),
+                severity: self.severity(meta, g),
+                message: fill(
+                    group.message.as_deref().unwrap_or(&meta.message),
+                    &[("match", text)],
+                ),
+                help: group.help.clone().unwrap_or_else(|| meta.help.clone()),
+                span,
+                suggestion: None,
+            });
+        }
+    }
+
+    fn severity(&self, meta: &RuleMeta, group: usize) -> Severity {
+        self.groups[group].severity.unwrap_or(meta.severity)
+    }
+}
+
+type Sym = u32;
+
+/// One piece of a parsed phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Word(String),
+    Gap,
+    /// Alternatives, each a sequence; an empty sequence makes the group optional.
+    Alt(Vec<Vec<Item>>),
+}
+
+/// A parsed phrase: its items (not yet expanded) and its anchors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedPhrase {
+    items: Vec<Item>,
+    anchored_start: bool,
+    anchored_end: bool,
+}
+
+/// Parse phrase syntax. Words are normalized (and checked for gaps at the edges) when the phrase is
+/// inserted into an index, through that index's lexicon.
+pub fn parse_phrase(phrase: &str) -> Result<ParsedPhrase, String> {
+    let mut text = phrase.trim();
+    let anchored_start = text.starts_with('^');
+    if anchored_start {
+        text = text[1..].trim_start();
+    }
+    let anchored_end = text.ends_with('$');
+    if anchored_end {
+        text = text[..text.len() - 1].trim_end();
+    }
+    let tokens = lex(text)?;
+    let mut pos = 0;
+    let items = parse_seq(&tokens, &mut pos)?;
+    if pos != tokens.len() {
+        return Err("unbalanced `)`".into());
+    }
+    Ok(ParsedPhrase {
+        items,
+        anchored_start,
+        anchored_end,
+    })
+}
+
+fn normalize_phrase_word(w: &str) -> String {
+    w.chars()
+        .flat_map(|c| match c {
+            '\u{2019}' | '\u{2018}' | '\u{02BC}' => vec!['\''],
+            c => c.to_lowercase().collect(),
+        })
+        .collect()
+}
+
+#[derive(Debug, PartialEq)]
+enum Lex {
+    Word(String),
+    Open,
+    Bar,
+    Close,
+    Gap,
+}
+
+fn lex(text: &str) -> Result<Vec<Lex>, String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<Lex>| {
+        if !word.is_empty() {
+            out.push(Lex::Word(std::mem::take(word)));
+        }
+    };
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' | '|' | ')' => {
+                flush(&mut word, &mut out);
+                out.push(match c {
+                    '(' => Lex::Open,
+                    '|' => Lex::Bar,
+                    _ => Lex::Close,
+                });
+            }
+            '.' if chars.peek() == Some(&'.') => {
+                flush(&mut word, &mut out);
+                let mut dots = 1;
+                while chars.peek() == Some(&'.') {
+                    chars.next();
+                    dots += 1;
+                }
+                if dots != 3 {
+                    return Err("a gap is written `...` (three dots)".into());
+                }
+                out.push(Lex::Gap);
+            }
+            '…' => {
+                flush(&mut word, &mut out);
+                out.push(Lex::Gap);
+            }
+            '^' | '$' => {
+                return Err(format!(
+                    "`{c}` is only allowed at the very start (`^`) or end (`$`)"
+                ));
+            }
+            '-' => flush(&mut word, &mut out),
+            // Punctuation inside a phrase is ignored, as it is in the draft ("you up?" = "you up").
+            c if c.is_whitespace() || (!c.is_alphanumeric() && !matches!(c, '\'' | '’' | '/')) => {
+                flush(&mut word, &mut out)
+            }
+            c => word.push(c),
+        }
+    }
+    flush(&mut word, &mut out);
+    Ok(out)
+}
+
+/// seq := item* ; item := WORD | GAP | '(' seq ('|' seq)* ')'
+fn parse_seq(tokens: &[Lex], pos: &mut usize) -> Result<Vec<Item>, String> {
+    let mut items = Vec::new();
+    while let Some(tok) = tokens.get(*pos) {
+        match tok {
+            Lex::Word(w) => {
+                items.push(Item::Word(w.clone()));
+                *pos += 1;
+            }
+            Lex::Gap => {
+                items.push(Item::Gap);
+                *pos += 1;
+            }
+            Lex::Open => {
+                *pos += 1;
+                let mut options = vec![parse_seq(tokens, pos)?];
+                loop {
+                    match tokens.get(*pos) {
+                        Some(Lex::Bar) => {
+                            *pos += 1;
+                            options.push(parse_seq(tokens, pos)?);
+                        }
+                        Some(Lex::Close) => {
+                            *pos += 1;
+                            break;
+                        }
+                        _ => return Err("unclosed `(`".into()),
+                    }
+                }
+                items.push(Item::Alt(options));
+            }
+            Lex::Bar | Lex::Close => break,
+        }
+    }
+    Ok(items)
+}
+
+/// Where an insertion stands: a trie node, whether the last thing placed was a gap, and whether
+/// any word has been placed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Frontier {
+    node: u32,
+    after_gap: bool,
+    has_word: bool,
+}
+
+/// One match: which owner (a rule's phrase group) and which tokens (`start..end`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhraseMatch {
+    pub owner: u32,
+    pub tokens: Range<usize>,
+}
+
+impl PhraseMatch {
+    fn key(&self) -> (u32, usize, usize) {
+        (self.owner, self.tokens.start, self.tokens.end)
+    }
+}
+
+impl Ord for PhraseMatch {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for PhraseMatch {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// All phrases of all rules in one trie over interned canonical words.
+#[derive(Debug, Default)]
+pub struct PhraseIndex {
+    symbols: HashMap<String, Sym>,
+    edges: HashMap<(u32, Sym), u32>,
+    /// Per node: the node reached after a `...` gap.
+    gap: Vec<Option<u32>>,
+    /// Per node: does any word edge leave it?
+    has_words: Vec<bool>,
+    /// Per node: (owner, must end a sentence).
+    outputs: Vec<Vec<(u32, bool)>>,
+}
+
+const ROOT: u32 = 0;
+const ANCHORED_ROOT: u32 = 1;
+
+impl PhraseIndex {
+    pub fn new() -> PhraseIndex {
+        PhraseIndex {
+            gap: vec![None, None],
+            has_words: vec![false, false],
+            outputs: vec![Vec::new(), Vec::new()],
+            ..PhraseIndex::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
+    fn new_node(&mut self) -> u32 {
+        self.gap.push(None);
+        self.has_words.push(false);
+        self.outputs.push(Vec::new());
+        (self.gap.len() - 1) as u32
+    }
+
+    /// Add a phrase for `owner`, normalizing its words through `lexicon`. The trie is built straight
+    /// from the phrase's alternatives, never by listing every combination.
+    pub fn insert(
+        &mut self,
+        phrase: &ParsedPhrase,
+        owner: u32,
+        lexicon: &Lexicon,
+    ) -> Result<(), String> {
+        let root = if phrase.anchored_start {
+            ANCHORED_ROOT
+        } else {
+            ROOT
+        };
+        let start = vec![Frontier {
+            node: root,
+            after_gap: false,
+            has_word: false,
+        }];
+        let mut scratch = Vec::new();
+        let end = self.place(&phrase.items, start, lexicon, &mut scratch)?;
+        for f in &end {
+            if !f.has_word {
+                return Err(
+                    "a phrase needs at least one word (an optional group cannot stand alone)"
+                        .into(),
+                );
+            }
+            if f.after_gap {
+                return Err("`...` must sit between words".into());
+            }
+        }
+        for f in end {
+            let out = (owner, phrase.anchored_end);
+            if !self.outputs[f.node as usize].contains(&out) {
+                self.outputs[f.node as usize].push(out);
+            }
+        }
+        Ok(())
+    }
+
+    fn place(
+        &mut self,
+        items: &[Item],
+        mut frontier: Vec<Frontier>,
+        lexicon: &Lexicon,
+        scratch: &mut Vec<Vec<String>>,
+    ) -> Result<Vec<Frontier>, String> {
+        for item in items {
+            let mut next = Vec::with_capacity(frontier.len());
+            match item {
+                Item::Gap => {
+                    for f in &frontier {
+                        if !f.has_word {
+                            return Err("`...` must sit between words".into());
+                        }
+                        if f.after_gap {
+                            return Err("two `...` in a row".into());
+                        }
+                        let node = match self.gap[f.node as usize] {
+                            Some(n) => n,
+                            None => {
+                                let n = self.new_node();
+                                self.gap[f.node as usize] = Some(n);
+                                n
+                            }
+                        };
+                        next.push(Frontier {
+                            node,
+                            after_gap: true,
+                            has_word: true,
+                        });
+                    }
+                }
+                Item::Word(w) => {
+                    lexicon.readings(&normalize_phrase_word(w), scratch);
+                    let readings = std::mem::take(scratch);
+                    for f in &frontier {
+                        for reading in &readings {
+                            let mut node = f.node;
+                            for word in reading {
+                                node = self.word_edge(node, word);
+                            }
+                            next.push(Frontier {
+                                node,
+                                after_gap: false,
+                                has_word: true,
+                            });
+                        }
+                    }
+                    *scratch = readings;
+                }
+                Item::Alt(options) => {
+                    for option in options {
+                        next.extend(self.place(option, frontier.clone(), lexicon, scratch)?);
+                    }
+                }
+            }
+            next.sort_unstable();
+            next.dedup();
+            if next.len() > MAX_FRONTIER {
+                return Err(format!(
+                    "branches into more than {MAX_FRONTIER} variants; split it into several phrases"
+                ));
+            }
+            frontier = next;
+        }
+        Ok(frontier)
+    }
+
+    fn word_edge(&mut self, node: u32, word: &str) -> u32 {
+        let sym = match self.symbols.get(word) {
+            Some(&s) => s,
+            None => {
+                let s = self.symbols.len() as Sym;
+                self.symbols.insert(word.to_owned(), s);
+                s
+            }
+        };
+        if let Some(&n) = self.edges.get(&(node, sym)) {
+            return n;
+        }
+        let n = self.new_node();
+        self.edges.insert((node, sym), n);
+        self.has_words[node as usize] = true;
+        n
+    }
+
+    /// Every match in the view, sorted and without duplicates.
+    pub fn find(&self, view: &NormalizedView) -> Vec<PhraseMatch> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        // Intern the view's words once: a word no phrase uses can never match.
+        let syms = Syms::new(self, view);
+        let tokens = view.tokens();
+        for t in 0..tokens.len() {
+            let walker = Walker {
+                index: self,
+                syms: &syms,
+                view,
+                start: t,
+            };
+            walker.token(ROOT, t, &mut out);
+            if t == 0 || tokens[t].break_before {
+                walker.token(ANCHORED_ROOT, t, &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The symbols of every reading of every token, flattened.
+struct Syms {
+    /// Per token: range into `readings`.
+    tokens: Vec<Range<u32>>,
+    /// Per reading: range into `words`.
+    readings: Vec<Range<u32>>,
+    words: Vec<Sym>,
+}
+
+const UNKNOWN: Sym = Sym::MAX;
+
+impl Syms {
+    fn new(index: &PhraseIndex, view: &NormalizedView) -> Syms {
+        let n = view.tokens().len();
+        let mut syms = Syms {
+            tokens: Vec::with_capacity(n),
+            readings: Vec::with_capacity(n),
+            words: Vec::with_capacity(n + n / 4),
+        };
+        for t in 0..n {
+            let first = syms.readings.len() as u32;
+            for r in 0..view.reading_count(t) {
+                let w0 = syms.words.len() as u32;
+                for word in view.reading(t, r) {
+                    syms.words
+                        .push(index.symbols.get(word).copied().unwrap_or(UNKNOWN));
+                }
+                syms.readings.push(w0..syms.words.len() as u32);
+            }
+            syms.tokens.push(first..syms.readings.len() as u32);
+        }
+        syms
+    }
+
+    fn readings(&self, token: usize) -> impl Iterator<Item = &[Sym]> {
+        let r = &self.tokens[token];
+        self.readings[r.start as usize..r.end as usize]
+            .iter()
+            .map(|w| &self.words[w.start as usize..w.end as usize])
+    }
+}
+
+struct Walker<'a> {
+    index: &'a PhraseIndex,
+    syms: &'a Syms,
+    view: &'a NormalizedView,
+    start: usize,
+}
+
+impl Walker<'_> {
+    /// About to consume token `t` whole, from `node`.
+    fn token(&self, node: u32, t: usize, out: &mut Vec<PhraseMatch>) {
+        let tokens = self.view.tokens();
+        if t >= tokens.len() || (t > self.start && tokens[t].break_before) {
+            return;
+        }
+        for words in self.syms.readings(t) {
+            self.words(node, t, words, out);
+        }
+    }
+
+    /// Inside token `t`, `rest` of its reading still to consume.
+    fn words(&self, node: u32, t: usize, rest: &[Sym], out: &mut Vec<PhraseMatch>) {
+        let idx = self.index;
+        let Some((&first, tail)) = rest.split_first() else {
+            // Token `t` is consumed: report what ends here, then go on.
+            let tokens = self.view.tokens();
+            let closes = t + 1 == tokens.len() || tokens[t + 1].break_before;
+            for &(owner, needs_end) in &idx.outputs[node as usize] {
+                if !needs_end || closes {
+                    out.push(PhraseMatch {
+                        owner,
+                        tokens: self.start..t + 1,
+                    });
+                }
+            }
+            if idx.has_words[node as usize] {
+                self.token(node, t + 1, out);
+            }
+            if let Some(g) = idx.gap[node as usize] {
+                self.after_gap(g, t + 1, out);
+            }
+            return;
+        };
+        if first != UNKNOWN {
+            if let Some(&child) = idx.edges.get(&(node, first)) {
+                self.words(child, t, tail, out);
+            }
+        }
+    }
+
+    /// After a gap: skip 0..=MAX_GAP whole tokens, never across a sentence end.
+    fn after_gap(&self, node: u32, from: usize, out: &mut Vec<PhraseMatch>) {
+        let tokens = self.view.tokens();
+        for skip in 0..=MAX_GAP {
+            let t = from + skip;
+            if t >= tokens.len() {
+                return;
+            }
+            self.token(node, t, out);
+            if t + 1 < tokens.len() && tokens[t + 1].break_before {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon() -> Lexicon {
+        Lexicon::parse(
+            "t.toml",
+            r#"[words]
+pls = "please"
+u = "you"
+ur = ["your", "you are"]
+"can't" = "can not"
+cant = "can not"
+cannot = "can not"
+"w/o" = "without"
+bck = "back"
+r = "are"
+"#,
+        )
+        .unwrap()
+    }
+
+    /// The source text of every match of `phrases` in `text`.
+    fn find(phrases: &[&str], text: &str) -> Vec<String> {
+        let lex = lexicon();
+        let mut index = PhraseIndex::new();
+        for (i, p) in phrases.iter().enumerate() {
+            index
+                .insert(&parse_phrase(p).unwrap(), i as u32, &lex)
+                .unwrap();
+        }
+        let view = NormalizedView::build(text, 0, &lex);
+        index
+            .find(&view)
+            .into_iter()
+            .map(|m| {
+                let t = view.tokens();
+                text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_text_speak_through_the_lexicon() {
+        assert_eq!(
+            find(&["i can't live without you"], "omg i cant live w/o u!!"),
+            ["i cant live w/o u"]
+        );
+        assert_eq!(
+            find(&["please come back"], "PLS come bck 🥺"),
+            ["PLS come bck"]
+        );
+        assert_eq!(
+            find(&["please come back"], "Please, come… back"),
+            ["Please, come… back"]
+        );
+    }
+
+    #[test]
+    fn whole_words_only_and_never_across_sentences() {
+        assert!(find(&["sorry"], "sorryful").is_empty());
+        assert!(find(&["you never"], "thank you. never mind").is_empty());
+        assert!(find(&["you never"], "thank you\nnever mind").is_empty());
+        assert_eq!(find(&["you never"], "you never listen"), ["you never"]);
+    }
+
+    #[test]
+    fn alternatives_and_optional_groups() {
+        let p = ["(take|have) me back", "please (just|) call"];
+        assert_eq!(find(&p, "have me back"), ["have me back"]);
+        assert_eq!(find(&p, "please call"), ["please call"]);
+        assert_eq!(find(&p, "please just call"), ["please just call"]);
+        assert!(find(&p, "please maybe call").is_empty());
+    }
+
+    #[test]
+    fn gaps_skip_up_to_three_words() {
+        let p = ["please ... come back"];
+        assert_eq!(find(&p, "please come back"), ["please come back"]);
+        assert_eq!(find(&p, "please just come back"), ["please just come back"]);
+        // Both starts match; the rule merges overlapping matches into one finding.
+        assert_eq!(
+            find(&p, "pls pls just come bck"),
+            ["pls pls just come bck", "pls just come bck"]
+        );
+        assert!(find(&p, "please one two three four come back").is_empty());
+        assert!(find(&p, "please. come back").is_empty());
+    }
+
+    #[test]
+    fn anchors_tie_a_phrase_to_sentence_edges() {
+        let p = ["^ (are|) you up $"];
+        assert_eq!(find(&p, "r u up?"), ["r u up"]);
+        assert_eq!(find(&p, "hey. you up"), ["you up"]);
+        assert!(find(&p, "i can pick you up at 5").is_empty());
+        assert!(find(&p, "are you up for coffee").is_empty());
+    }
+
+    #[test]
+    fn ambiguous_words_match_any_reading() {
+        assert_eq!(
+            find(&["you are so selfish"], "ur so selfish"),
+            ["ur so selfish"]
+        );
+        assert_eq!(find(&["your fault"], "its ur fault"), ["ur fault"]);
+    }
+
+    #[test]
+    fn bad_syntax_is_an_error() {
+        let lex = lexicon();
+        for bad in [
+            "(a|b",
+            "a)",
+            "... a",
+            "a ...",
+            "a .. b",
+            "a $ b",
+            "",
+            "a ... ... b",
+            "(a|)",
+            "(a|) ... b",
+        ] {
+            let result = parse_phrase(bad).and_then(|p| PhraseIndex::new().insert(&p, 0, &lex));
+            assert!(result.is_err(), "{bad:?}");
+        }
+    }
+}

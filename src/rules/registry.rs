@@ -1,0 +1,33 @@
+//! The built-in rule pack: one line per rule, each file embedded in the binary.
+//! `tests/rules.rs` checks that this list and the files in `rules/` are the same set.
+
+macro_rules! builtin {
+    ($($id:literal),* $(,)?) => {
+        /// `(id, toml source)` of every built-in rule, in the order `exlint rules` lists them.
+        pub const BUILTIN: &[(&str, &str)] = &[
+            $(($id, include_str!(concat!("../../rules/", $id, ".toml"))),)*
+        ];
+    };
+}
+
+builtin![
+    // content: what the words say
+    "begging",
+    "ultimatum",
+    "we-need-to-talk",
+    "you-up",
+    "pressure-question",
+    "emotional-trap",
+    // TEMP "rehash",
+    // TEMP "checking-in",
+    // TEMP "social-media-tell",
+    // TEMP "self-deprecation",
+    // TEMP "empty-promise",
+    // TEMP "self-harm",
+    // shape: how the draft looks
+    "too-long",
+    "long-paragraph",
+    "shouting",
+    "over-apology",
+    "question-flood",
+];
