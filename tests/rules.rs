@@ -86,7 +86,11 @@ fn rule_docs_follow_the_house_style() {
         let m = &rule.meta;
         let id = &m.id;
         assert!(
-            m.summary.chars().next().is_some_and(|c| c.is_lowercase()) && !m.summary.ends_with('.'),
+            m.summary
+                .chars()
+                .find(|c| c.is_alphabetic())
+                .is_some_and(|c| c.is_lowercase())
+                && !m.summary.ends_with('.'),
             "`{id}`: summary starts lowercase and has no trailing period: {:?}",
             m.summary
         );

@@ -301,14 +301,16 @@ impl RuleSet {
             matches: OnceCell::new(),
         };
         let mut out = Vec::new();
+        let mut phrases = Vec::new();
         for rule in &self.rules {
             match &rule.check {
-                Check::Phrase(c) => c.check(&rule.meta, &cx, &mut out),
+                Check::Phrase(c) => c.check(&rule.meta, &cx, &mut phrases),
                 Check::Pattern(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::Metric(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::Count(c) => c.check(&rule.meta, &cx, &mut out),
             }
         }
+        out.extend(drop_shadowed(phrases));
         Diagnostic::sort(&mut out);
         out
     }
@@ -350,6 +352,31 @@ impl RuleSet {
         }
         failures
     }
+}
+
+/// Two content rules on the same words: when one finding's span lies inside another's and is no
+/// more severe, it adds nothing the reader needs ("Answer me" as a pressure question inside the
+/// ultimatum "Answer me or I'm coming over"), so it is dropped. Findings that merely overlap, or
+/// that are more severe than what contains them, are kept.
+fn drop_shadowed(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    // Widest first, so a container is always seen before what it contains.
+    found.sort_by(|a, b| {
+        (a.span.start, std::cmp::Reverse(a.span.end))
+            .cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
+    });
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(found.len());
+    for d in found {
+        let shadowed = kept.iter().any(|k| {
+            k.rule != d.rule
+                && k.span.start <= d.span.start
+                && d.span.end <= k.span.end
+                && d.severity <= k.severity
+        });
+        if !shadowed {
+            kept.push(d);
+        }
+    }
+    kept
 }
 
 fn compile_rule(
@@ -614,6 +641,28 @@ good = "we need to talk about the car"
             .unwrap()
             + 1;
         assert_eq!(err.line_col().unwrap().0, line);
+    }
+
+    #[test]
+    fn a_finding_inside_a_more_severe_one_is_dropped() {
+        let mk = |rule: &str, severity: Severity, span: Range<usize>| Diagnostic {
+            rule: rule.into(),
+            severity,
+            span,
+            message: String::new(),
+            help: String::new(),
+            suggestion: None,
+        };
+        let kept = drop_shadowed(vec![
+            mk("pressure", Severity::Warning, 0..9),
+            mk("ultimatum", Severity::Error, 0..28),
+            mk("self-harm", Severity::Error, 40..60),
+            mk("begging", Severity::Error, 45..60),
+            mk("rehash", Severity::Warning, 58..70),
+            mk("loud", Severity::Error, 41..44),
+        ]);
+        let rules: Vec<&str> = kept.iter().map(|d| d.rule.as_str()).collect();
+        assert_eq!(rules, ["ultimatum", "self-harm", "rehash"]);
     }
 
     #[test]

@@ -245,7 +245,6 @@ fn regex_error(e: &regex::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::rules::RuleSet;
 
     const SHOUT: &str = r#"

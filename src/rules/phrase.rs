@@ -496,8 +496,7 @@ impl PhraseIndex {
         }
         // Intern the view's words once: a word no phrase uses can never match.
         let syms = Syms::new(self, view);
-        let tokens = view.tokens();
-        for t in 0..tokens.len() {
+        for (t, token) in view.tokens().iter().enumerate() {
             let walker = Walker {
                 index: self,
                 syms: &syms,
@@ -505,7 +504,7 @@ impl PhraseIndex {
                 start: t,
             };
             walker.token(ROOT, t, &mut out);
-            if t == 0 || tokens[t].break_before {
+            if t == 0 || token.break_before {
                 walker.token(ANCHORED_ROOT, t, &mut out);
             }
         }
