@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 
 /// A problem at a place in a text source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SourceError {
     /// The file's name as shown to the user.
     pub path: String,
@@ -86,6 +86,13 @@ impl fmt::Display for SourceError {
 }
 
 impl std::error::Error for SourceError {}
+
+/// Like `Display`: the file's whole text would drown the message.
+impl fmt::Debug for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SourceError({self})")
+    }
+}
 
 /// serde's unknown-field message lists the expected names: "unknown field `warn-wrds`, expected
 /// one of `warn-words`, `error-words`". Turn that into "did you mean `warn-words`?".

@@ -108,6 +108,14 @@ impl Lexicon {
             return;
         }
         out.push(vec![token.to_owned()]);
+        // A dropped g: "checkin'" is "checking"; "beggin", "missin" may be (the plain reading stays
+        // first, so "cousin" is still "cousin").
+        if let Some(stem) = token.strip_suffix("in'") {
+            out.clear();
+            out.push(vec![format!("{stem}ing")]);
+        } else if token.len() >= 5 && token.ends_with("in") && token.is_ascii() {
+            out.push(vec![format!("{token}g")]);
+        }
     }
 }
 
@@ -181,6 +189,9 @@ ur = ["your", "you are"]
         assert_eq!(readings(&lex, "ur"), vec![vec!["your"], vec!["you", "are"]]);
         assert_eq!(readings(&lex, "can't"), [["can", "not"]]);
         assert_eq!(readings(&lex, "hello"), [["hello"]]);
+        assert_eq!(readings(&lex, "seein"), vec![vec!["seein"], vec!["seeing"]]);
+        assert_eq!(readings(&lex, "checkin'"), [["checking"]]);
+        assert_eq!(readings(&lex, "in"), [["in"]]);
     }
 
     #[test]

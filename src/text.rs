@@ -164,6 +164,12 @@ pub struct Token {
     /// True when a sentence end (. ! ? ;), a line break or a blank line separates this token
     /// from the previous one: phrases never match across it.
     pub break_before: bool,
+    /// True when a clause pause (a comma, a colon, a dash, brackets, an emoji) or a break
+    /// separates this token from the previous one: where `^`/`$` phrases may start or end.
+    pub pause_before: bool,
+    /// True when the word sits inside quotation marks (“…”, "…", «…», „…“): the writer is
+    /// quoting a song, a title or someone else, not saying it.
+    pub quoted: bool,
     readings: Range<u32>,
 }
 
@@ -191,6 +197,8 @@ impl NormalizedView {
         let mut raw = String::new();
         let mut scratch = Vec::new();
         let mut prev_end = 0;
+        let quotes = quoted_ranges(text);
+        let mut next_quote = 0;
         let mut pieces = text.unicode_word_indices().peekable();
         while let Some((start, word)) = pieces.next() {
             let mut end = start + word.len();
@@ -203,7 +211,9 @@ impl NormalizedView {
                     }
                 }
             }
-            let break_before = !view.tokens.is_empty() && is_break(&text[prev_end..start]);
+            let between = &text[prev_end..start];
+            let break_before = !view.tokens.is_empty() && is_break(between);
+            let pause_before = break_before || (!view.tokens.is_empty() && is_pause(between));
             prev_end = end;
 
             raw.clear();
@@ -227,6 +237,13 @@ impl NormalizedView {
             view.tokens.push(Token {
                 span: base + start..base + end,
                 break_before,
+                pause_before,
+                quoted: {
+                    while next_quote < quotes.len() && quotes[next_quote].end <= start {
+                        next_quote += 1;
+                    }
+                    quotes.get(next_quote).is_some_and(|q| q.start <= start)
+                },
                 readings: first_reading..view.readings.len() as u32,
             });
         }
@@ -267,6 +284,55 @@ impl NormalizedView {
         }
         out
     }
+}
+
+/// Byte ranges (sorted, disjoint) between matching quotation marks within one paragraph. An
+/// opening mark that is never closed quotes nothing: it is more likely a typo than a quotation.
+pub fn quoted_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    // (closing char, byte offset just after the opening mark)
+    let mut open: Option<(char, usize)> = None;
+    let mut prev = '\n';
+    let mut newlines = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\n' => {
+                newlines += 1;
+                if newlines >= 2 {
+                    open = None; // a blank line ends any open quotation
+                }
+            }
+            '\r' => {}
+            c if !c.is_whitespace() => newlines = 0,
+            _ => {}
+        }
+        match (open, c) {
+            (Some((close, from)), c) if c == close => {
+                out.push(from..i);
+                open = None;
+            }
+            (None, '“') => open = Some(('”', i + c.len_utf8())),
+            (None, '„') => open = Some(('“', i + c.len_utf8())),
+            (None, '«') => open = Some(('»', i + c.len_utf8())),
+            // A straight quote opens only where a quotation can start (not inside a word: 5'10").
+            (None, '"') if !prev.is_alphanumeric() => open = Some(('"', i + 1)),
+            _ => {}
+        }
+        prev = c;
+    }
+    out
+}
+
+/// Does the text between two words hold a clause pause? Anything but spaces, apostrophes,
+/// quotation marks, hyphens and slashes counts: commas, colons, dashes, brackets, emoji.
+fn is_pause(between: &str) -> bool {
+    between.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(
+                c,
+                '\'' | '’' | '‘' | '"' | '“' | '”' | '-' | '/' | '\u{200d}' | '\u{fe0f}'
+            )
+    })
 }
 
 /// Does the text between two words end a clause for matching purposes? Sentence punctuation
@@ -333,6 +399,13 @@ bck = "back"
     }
 
     #[test]
+    fn pauses_are_marked() {
+        let view = NormalizedView::build("hey, u up 🙈 pick-up: now", 0, &lex());
+        let pauses: Vec<bool> = view.tokens().iter().map(|t| t.pause_before).collect();
+        assert_eq!(pauses, [false, true, false, true, false, true]);
+    }
+
+    #[test]
     fn emoji_and_odd_spacing_are_skipped() {
         let view = NormalizedView::build("  pls   🥺🥺  come\tback  ", 0, &lex());
         assert_eq!(view.to_plain(), "please come back");
@@ -373,6 +446,25 @@ bck = "back"
         let cr = "one\r\rtwo\rthree";
         let p: Vec<&str> = paragraphs(cr, 0).iter().map(|r| &cr[r.clone()]).collect();
         assert_eq!(p, ["one", "two\rthree"]);
+    }
+
+    #[test]
+    fn quotations_are_marked() {
+        let text = "she said “I’m begging you” and \"you up\" lol";
+        let q: Vec<&str> = quoted_ranges(text)
+            .iter()
+            .map(|r| &text[r.clone()])
+            .collect();
+        assert_eq!(q, ["I’m begging you", "you up"]);
+        let view = NormalizedView::build(text, 0, &lex());
+        let quoted: Vec<bool> = view.tokens().iter().map(|t| t.quoted).collect();
+        assert_eq!(
+            quoted,
+            [false, false, true, true, true, false, true, true, false]
+        );
+        assert!(quoted_ranges("an “open quote never closes").is_empty());
+        assert!(quoted_ranges("“one\n\nparagraph” later").is_empty());
+        assert!(quoted_ranges("he is 5'10\" tall").is_empty());
     }
 
     #[test]

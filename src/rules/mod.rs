@@ -274,6 +274,7 @@ impl RuleSet {
             let rule = compile_rule(path, id, source, &lexicon, &mut phrases, &mut next_owner)?;
             rules.push(rule);
         }
+        phrases.finish();
         Ok(RuleSet {
             lexicon,
             rules,
@@ -354,10 +355,11 @@ impl RuleSet {
     }
 }
 
-/// Two content rules on the same words: when one finding's span lies inside another's and is no
-/// more severe, it adds nothing the reader needs ("Answer me" as a pressure question inside the
-/// ultimatum "Answer me or I'm coming over"), so it is dropped. Findings that merely overlap, or
-/// that are more severe than what contains them, are kept.
+/// Two content rules on the same words: when one finding's span lies inside another's and is
+/// strictly less severe, it adds nothing the reader needs ("Answer me" as a pressure question
+/// inside the ultimatum "Answer me or I'm coming over"), so it is dropped. Findings of equal
+/// severity are both kept (self-harm inside an ultimatum must never disappear), and so are
+/// findings that merely overlap.
 fn drop_shadowed(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     // Widest first, so a container is always seen before what it contains.
     found.sort_by(|a, b| {
@@ -370,7 +372,7 @@ fn drop_shadowed(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
             k.rule != d.rule
                 && k.span.start <= d.span.start
                 && d.span.end <= k.span.end
-                && d.severity <= k.severity
+                && d.severity < k.severity
         });
         if !shadowed {
             kept.push(d);
@@ -662,7 +664,10 @@ good = "we need to talk about the car"
             mk("loud", Severity::Error, 41..44),
         ]);
         let rules: Vec<&str> = kept.iter().map(|d| d.rule.as_str()).collect();
-        assert_eq!(rules, ["ultimatum", "self-harm", "rehash"]);
+        assert_eq!(
+            rules,
+            ["ultimatum", "self-harm", "loud", "begging", "rehash"]
+        );
     }
 
     #[test]

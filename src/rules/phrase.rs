@@ -8,7 +8,8 @@
 //! - words separated by spaces: `please come back`
 //! - `(a|b c|)`: alternatives of word sequences, an empty one makes the group optional
 //! - `...`: up to three words of any kind in between (`please ... come back`)
-//! - `^` at the start: the match must open a sentence; `$` at the end: it must close one
+//! - `^` at the start: the match must open a clause; `$` at the end: it must close one (a sentence
+//!   end, a line break, a comma, a dash, a colon, brackets or an emoji mark a clause edge)
 //!
 //! Matches never cross a sentence end, and always start and end on whole tokens.
 
@@ -96,8 +97,14 @@ impl PhraseCheck {
         // Overlapping matches of one rule become one finding: "please please come back" is one
         // plea, underlined once. The most severe group among them wins.
         let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
+        let tokens = cx.view().tokens();
         for (g, &owner) in self.owners.iter().enumerate() {
             for m in cx.phrase_matches(owner) {
+                // Words the writer is quoting (a song title, what someone else said) are not
+                // the writer saying them.
+                if tokens[m.clone()].iter().all(|t| t.quoted) {
+                    continue;
+                }
                 hits.push((m.clone(), g));
             }
         }
@@ -299,6 +306,40 @@ struct Frontier {
     has_word: bool,
 }
 
+fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().map(move |(i, c)| {
+        let mut d = String::with_capacity(word.len());
+        d.push_str(&word[..i]);
+        d.push_str(&word[i + c.len_utf8()..]);
+        d
+    })
+}
+
+/// Edit distance where swapping two neighbouring letters is one edit (optimal string alignment).
+fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// One match: which owner (a rule's phrase group) and which tokens (`start..end`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhraseMatch {
@@ -335,7 +376,13 @@ pub struct PhraseIndex {
     has_words: Vec<bool>,
     /// Per node: (owner, must end a sentence).
     outputs: Vec<Vec<(u32, bool)>>,
+    /// Typo repair: every phrase word of `MIN_FUZZY_CHARS`+ letters, under each of its one-letter
+    /// deletions ("myself" under "yself", "mself", …). Built by `finish`.
+    deletions: HashMap<String, Vec<Sym>>,
 }
+
+/// Words shorter than this are never repaired: too many real words are one letter apart.
+pub const MIN_FUZZY_CHARS: usize = 5;
 
 const ROOT: u32 = 0;
 const ANCHORED_ROOT: u32 = 1;
@@ -352,6 +399,62 @@ impl PhraseIndex {
 
     pub fn is_empty(&self) -> bool {
         self.edges.is_empty()
+    }
+
+    /// Call once all phrases are in: prepares typo repair.
+    pub fn finish(&mut self) {
+        self.deletions.clear();
+        for (word, &sym) in &self.symbols {
+            if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
+                continue;
+            }
+            for d in one_deletions(word) {
+                let entry = self.deletions.entry(d).or_default();
+                if !entry.contains(&sym) {
+                    entry.push(sym);
+                }
+            }
+        }
+    }
+
+    /// A draft word no phrase uses: if exactly one phrase word is one typo away from it (a letter
+    /// missing, extra, wrong, or two letters swapped: "myslef", "anymor", "anwser"), that word.
+    fn repair(&self, word: &str) -> Option<Sym> {
+        let len = word.chars().count();
+        if len < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let mut found: Vec<Sym> = Vec::new();
+        let mut consider = |sym: Sym| {
+            if !found.contains(&sym) {
+                found.push(sym);
+            }
+        };
+        if let Some(syms) = self.deletions.get(word) {
+            syms.iter().copied().for_each(&mut consider); // a letter missing
+        }
+        for d in one_deletions(word) {
+            if let Some(&sym) = self.symbols.get(&d) {
+                consider(sym); // a letter extra
+            }
+            if let Some(syms) = self.deletions.get(&d) {
+                syms.iter().copied().for_each(&mut consider); // wrong or swapped (checked below)
+            }
+        }
+        let words: HashMap<Sym, &str> = self
+            .symbols
+            .iter()
+            .map(|(w, &s)| (s, w.as_str()))
+            .filter(|(s, _)| found.contains(s))
+            .collect();
+        let close: Vec<Sym> = found
+            .into_iter()
+            .filter(|s| words.get(s).is_some_and(|w| typo_distance(word, w) == 1))
+            .collect();
+        match close.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
     }
 
     fn new_node(&mut self) -> u32 {
@@ -504,7 +607,7 @@ impl PhraseIndex {
                 start: t,
             };
             walker.token(ROOT, t, &mut out);
-            if t == 0 || token.break_before {
+            if t == 0 || token.pause_before {
                 walker.token(ANCHORED_ROOT, t, &mut out);
             }
         }
@@ -538,8 +641,14 @@ impl Syms {
             for r in 0..view.reading_count(t) {
                 let w0 = syms.words.len() as u32;
                 for word in view.reading(t, r) {
-                    syms.words
-                        .push(index.symbols.get(word).copied().unwrap_or(UNKNOWN));
+                    syms.words.push(
+                        index
+                            .symbols
+                            .get(word)
+                            .copied()
+                            .or_else(|| index.repair(word))
+                            .unwrap_or(UNKNOWN),
+                    );
                 }
                 syms.readings.push(w0..syms.words.len() as u32);
             }
@@ -581,7 +690,7 @@ impl Walker<'_> {
         let Some((&first, tail)) = rest.split_first() else {
             // Token `t` is consumed: report what ends here, then go on.
             let tokens = self.view.tokens();
-            let closes = t + 1 == tokens.len() || tokens[t + 1].break_before;
+            let closes = t + 1 == tokens.len() || tokens[t + 1].pause_before;
             for &(owner, needs_end) in &idx.outputs[node as usize] {
                 if !needs_end || closes {
                     out.push(PhraseMatch {
@@ -652,6 +761,7 @@ r = "are"
                 .insert(&parse_phrase(p).unwrap(), i as u32, &lex)
                 .unwrap();
         }
+        index.finish();
         let view = NormalizedView::build(text, 0, &lex);
         index
             .find(&view)
@@ -715,6 +825,8 @@ r = "are"
         let p = ["^ (are|) you up $"];
         assert_eq!(find(&p, "r u up?"), ["r u up"]);
         assert_eq!(find(&p, "hey. you up"), ["you up"]);
+        assert_eq!(find(&p, "hey, r u up, cant sleep"), ["r u up"]);
+        assert_eq!(find(&p, "u up 🙈 lol"), ["u up"]);
         assert!(find(&p, "i can pick you up at 5").is_empty());
         assert!(find(&p, "are you up for coffee").is_empty());
     }
@@ -726,6 +838,27 @@ r = "are"
             ["ur so selfish"]
         );
         assert_eq!(find(&["your fault"], "its ur fault"), ["ur fault"]);
+    }
+
+    #[test]
+    fn one_typo_in_a_long_word_is_forgiven() {
+        let p = [
+            "i hate myself",
+            "answer me",
+            "i do not want to live anymore",
+        ];
+        assert_eq!(find(&p, "i hate myslef"), ["i hate myslef"]);
+        assert_eq!(find(&p, "anwser me"), ["anwser me"]);
+        assert_eq!(
+            find(&p, "i do not want to live anymor"),
+            ["i do not want to live anymor"]
+        );
+        assert_eq!(find(&p, "answerr me"), ["answerr me"]);
+        // Short words and two typos are not repaired.
+        assert!(find(&["i hate myself"], "i hat myself").is_empty());
+        assert!(find(&p, "i hate mslef").is_empty());
+        assert_eq!(typo_distance("anwser", "answer"), 1);
+        assert_eq!(typo_distance("abc", "cab"), 2);
     }
 
     #[test]
