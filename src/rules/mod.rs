@@ -610,6 +610,26 @@ good = "we need to talk about the car"
     }
 
     #[test]
+    fn except_phrases_cancel_the_matches_they_overlap() {
+        let src = MINIMAL.replace(
+            "phrases = [\"we need to talk\"]",
+            "phrases = [\"we need to talk\"]\nexcept = [\"talk about the (car|dog|rent)\"]",
+        );
+        let set = RuleSet::from_sources(&[("talk", &src)]).unwrap();
+        assert!(
+            set.check(&Draft::new("we need to talk about the car"))
+                .is_empty()
+        );
+        assert_eq!(set.check(&Draft::new("we need to talk about us")).len(), 1);
+        assert_eq!(
+            set.check(&Draft::new("we need to talk. the car is fine"))
+                .len(),
+            1
+        );
+        assert!(set.run_examples().is_empty(), "{:?}", set.run_examples());
+    }
+
+    #[test]
     fn examples_are_checked_and_failures_name_the_line() {
         let set = RuleSet::from_sources(&[("talk", MINIMAL)]).unwrap();
         let failures = set.run_examples();

@@ -11,7 +11,9 @@
 //! - `^` at the start: the match must open a clause; `$` at the end: it must close one (a sentence
 //!   end, a line break, a comma, a dash, a colon, brackets or an emoji mark a clause edge)
 //!
-//! Matches never cross a sentence end, and always start and end on whole tokens.
+//! Matches never cross a sentence end, and always start and end on whole tokens. A match made
+//! only of quoted words does not count, nor one that overlaps a match of the rule's `except`
+//! phrases (the look-alikes it must leave alone).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -37,6 +39,10 @@ pub struct PhraseSpec {
     #[allow(dead_code)]
     kind: String,
     phrases: Vec<Spanned<String>>,
+    /// Phrases that cancel a match they overlap: the look-alikes a rule must leave alone
+    /// ("hopeless at", "can we talk about the ..."), including negated forms ("not begging").
+    #[serde(default)]
+    except: Vec<Spanned<String>>,
     #[serde(default)]
     group: Vec<GroupSpec>,
 }
@@ -55,6 +61,8 @@ pub struct GroupSpec {
 pub struct PhraseCheck {
     /// Owner ids in the shared index, one per group; group 0 is the top-level `phrases`.
     owners: Vec<u32>,
+    /// Owner id of the `except` phrases, if any.
+    except: Option<u32>,
     groups: Vec<Group>,
 }
 
@@ -72,6 +80,11 @@ impl PhraseCheck {
     ) -> Result<PhraseCheck, crate::error::SourceError> {
         let mut owners = Vec::new();
         let mut groups = Vec::new();
+        let except = if spec.except.is_empty() {
+            None
+        } else {
+            Some(cx.add_phrases(&spec.except)?)
+        };
         owners.push(cx.add_phrases(&spec.phrases)?);
         groups.push(Group {
             severity: None,
@@ -86,7 +99,11 @@ impl PhraseCheck {
                 help: g.help,
             });
         }
-        Ok(PhraseCheck { owners, groups })
+        Ok(PhraseCheck {
+            owners,
+            except,
+            groups,
+        })
     }
 
     pub fn owners(&self) -> &[u32] {
@@ -98,11 +115,21 @@ impl PhraseCheck {
         // plea, underlined once. The most severe group among them wins.
         let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
         let tokens = cx.view().tokens();
+        let exceptions: Vec<Range<usize>> = match self.except {
+            Some(owner) => cx.phrase_matches(owner).collect(),
+            None => Vec::new(),
+        };
         for (g, &owner) in self.owners.iter().enumerate() {
             for m in cx.phrase_matches(owner) {
                 // Words the writer is quoting (a song title, what someone else said) are not
                 // the writer saying them.
                 if tokens[m.clone()].iter().all(|t| t.quoted) {
+                    continue;
+                }
+                if exceptions
+                    .iter()
+                    .any(|e| e.start < m.end && m.start < e.end)
+                {
                     continue;
                 }
                 hits.push((m.clone(), g));
