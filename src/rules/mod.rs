@@ -290,6 +290,11 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
+    /// Size of the shared phrase automaton: (nodes, word edges, distinct words).
+    pub fn phrase_stats(&self) -> (usize, usize, usize) {
+        self.phrases.stats()
+    }
+
     pub fn lexicon(&self) -> &Lexicon {
         &self.lexicon
     }

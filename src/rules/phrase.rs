@@ -29,9 +29,8 @@ use super::{CompileCx, Ctx, RuleMeta, fill};
 
 /// The most words a `...` gap may skip.
 pub const MAX_GAP: usize = 3;
-/// A phrase may branch (through alternatives and ambiguous words) into at most this many paths
-/// at once: plenty for real phrases, a stop for accidental combinatorial explosions.
-const MAX_FRONTIER: usize = 100_000;
+/// A stop for runaway rule sets: far beyond any real one (the built-ins use a few thousand).
+const MAX_NFA_NODES: usize = 2_000_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -392,20 +391,51 @@ impl PartialOrd for PhraseMatch {
     }
 }
 
-/// All phrases of all rules in one trie over interned canonical words.
+/// All phrases of all rules in one automaton over interned canonical words.
+///
+/// Phrases are first added to an NFA that is linear in the size of the phrase text (each word of
+/// the phrase is one node, however many alternatives lead to it); `finish` then turns it into a
+/// DFA by subset construction. Matching walks the DFA: one hash lookup per word, whatever the
+/// number of rules.
 #[derive(Debug, Default)]
 pub struct PhraseIndex {
     symbols: HashMap<String, Sym>,
+    nfa: Nfa,
+    // The DFA, built by `finish`.
     edges: HashMap<(u32, Sym), u32>,
-    /// Per node: the node reached after a `...` gap.
+    /// Per state: the state reached after a `...` gap.
     gap: Vec<Option<u32>>,
-    /// Per node: does any word edge leave it?
+    /// Per state: does any word edge leave it?
     has_words: Vec<bool>,
-    /// Per node: (owner, must end a sentence).
+    /// Per state: (owner, must end a clause).
     outputs: Vec<Vec<(u32, bool)>>,
     /// Typo repair: every phrase word of `MIN_FUZZY_CHARS`+ letters, under each of its one-letter
     /// deletions ("myself" under "yself", "mself", …). Built by `finish`.
     deletions: HashMap<String, Vec<Sym>>,
+}
+
+/// The phrase NFA: word edges may lead to several nodes; no epsilon edges.
+#[derive(Debug, Default)]
+struct Nfa {
+    words: Vec<Vec<(Sym, u32)>>,
+    gaps: Vec<Vec<u32>>,
+    outputs: Vec<Vec<(u32, bool)>>,
+}
+
+impl Nfa {
+    fn with_roots() -> Nfa {
+        let mut nfa = Nfa::default();
+        nfa.node(); // ROOT
+        nfa.node(); // ANCHORED_ROOT
+        nfa
+    }
+
+    fn node(&mut self) -> u32 {
+        self.words.push(Vec::new());
+        self.gaps.push(Vec::new());
+        self.outputs.push(Vec::new());
+        (self.words.len() - 1) as u32
+    }
 }
 
 /// Words shorter than this are never repaired: too many real words are one letter apart.
@@ -417,6 +447,7 @@ const ANCHORED_ROOT: u32 = 1;
 impl PhraseIndex {
     pub fn new() -> PhraseIndex {
         PhraseIndex {
+            nfa: Nfa::with_roots(),
             gap: vec![None, None],
             has_words: vec![false, false],
             outputs: vec![Vec::new(), Vec::new()],
@@ -428,8 +459,14 @@ impl PhraseIndex {
         self.edges.is_empty()
     }
 
-    /// Call once all phrases are in: prepares typo repair.
+    /// Size of the automaton: (DFA states, DFA word edges, distinct words).
+    pub fn stats(&self) -> (usize, usize, usize) {
+        (self.gap.len(), self.edges.len(), self.symbols.len())
+    }
+
+    /// Call once all phrases are in: builds the DFA and prepares typo repair.
     pub fn finish(&mut self) {
+        self.determinize();
         self.deletions.clear();
         for (word, &sym) in &self.symbols {
             if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
@@ -440,6 +477,195 @@ impl PhraseIndex {
                 if !entry.contains(&sym) {
                     entry.push(sym);
                 }
+            }
+        }
+    }
+
+    /// Subset construction. DFA state 0 is {ROOT}, state 1 is {ANCHORED_ROOT}.
+    fn determinize(&mut self) {
+        let nfa = &self.nfa;
+        let mut ids: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut sets: Vec<Vec<u32>> = vec![vec![ROOT], vec![ANCHORED_ROOT]];
+        ids.insert(vec![ROOT], 0);
+        ids.insert(vec![ANCHORED_ROOT], 1);
+        let mut edges = HashMap::new();
+        let (mut gap, mut has_words, mut outputs) = (Vec::new(), Vec::new(), Vec::new());
+        let mut intern = |set: Vec<u32>, sets: &mut Vec<Vec<u32>>| -> u32 {
+            if let Some(&id) = ids.get(&set) {
+                return id;
+            }
+            let id = sets.len() as u32;
+            ids.insert(set.clone(), id);
+            sets.push(set);
+            id
+        };
+        let mut state = 0;
+        while state < sets.len() {
+            let members = sets[state].clone();
+            let mut by_sym: Vec<(Sym, u32)> = members
+                .iter()
+                .flat_map(|&n| nfa.words[n as usize].iter().copied())
+                .collect();
+            by_sym.sort_unstable();
+            by_sym.dedup();
+            let mut i = 0;
+            while i < by_sym.len() {
+                let sym = by_sym[i].0;
+                let mut target = Vec::new();
+                while i < by_sym.len() && by_sym[i].0 == sym {
+                    target.push(by_sym[i].1);
+                    i += 1;
+                }
+                let t = intern(target, &mut sets);
+                edges.insert((state as u32, sym), t);
+            }
+            let mut gaps: Vec<u32> = members
+                .iter()
+                .flat_map(|&n| nfa.gaps[n as usize].iter().copied())
+                .collect();
+            gaps.sort_unstable();
+            gaps.dedup();
+            gap.push((!gaps.is_empty()).then(|| intern(gaps, &mut sets)));
+            has_words.push(!by_sym.is_empty());
+            let mut outs: Vec<(u32, bool)> = members
+                .iter()
+                .flat_map(|&n| nfa.outputs[n as usize].iter().copied())
+                .collect();
+            outs.sort_unstable();
+            outs.dedup();
+            outputs.push(outs);
+            state += 1;
+        }
+        self.edges = edges;
+        self.gap = gap;
+        self.has_words = has_words;
+        self.outputs = outputs;
+    }
+
+    /// Add a phrase for `owner`, normalizing its words through `lexicon`. The NFA grows by one node
+    /// per word of the phrase, never by listing every combination of its alternatives.
+    pub fn insert(
+        &mut self,
+        phrase: &ParsedPhrase,
+        owner: u32,
+        lexicon: &Lexicon,
+    ) -> Result<(), String> {
+        let root = if phrase.anchored_start {
+            ANCHORED_ROOT
+        } else {
+            ROOT
+        };
+        let start = vec![Frontier {
+            node: root,
+            after_gap: false,
+            has_word: false,
+        }];
+        let mut scratch = Vec::new();
+        let end = self.place(&phrase.items, start, lexicon, &mut scratch)?;
+        for f in &end {
+            if !f.has_word {
+                return Err(
+                    "a phrase needs at least one word (an optional group cannot stand alone)"
+                        .into(),
+                );
+            }
+            if f.after_gap {
+                return Err("`...` must sit between words".into());
+            }
+        }
+        for f in end {
+            let out = (owner, phrase.anchored_end);
+            let outputs = &mut self.nfa.outputs[f.node as usize];
+            if !outputs.contains(&out) {
+                outputs.push(out);
+            }
+        }
+        Ok(())
+    }
+
+    fn place(
+        &mut self,
+        items: &[Item],
+        mut frontier: Vec<Frontier>,
+        lexicon: &Lexicon,
+        scratch: &mut Vec<Vec<String>>,
+    ) -> Result<Vec<Frontier>, String> {
+        for item in items {
+            let next = match item {
+                Item::Gap => {
+                    let target = self.nfa.node();
+                    for f in &frontier {
+                        if !f.has_word {
+                            return Err("`...` must sit between words".into());
+                        }
+                        if f.after_gap {
+                            return Err("two `...` in a row".into());
+                        }
+                        self.nfa.gaps[f.node as usize].push(target);
+                    }
+                    vec![Frontier {
+                        node: target,
+                        after_gap: true,
+                        has_word: true,
+                    }]
+                }
+                Item::Word(w) => {
+                    lexicon.readings(&normalize_phrase_word(w), scratch);
+                    let readings = std::mem::take(scratch);
+                    // Every reading of the word, from every node of the frontier, ends in one
+                    // node: what follows is shared, not copied per alternative.
+                    let target = self.nfa.node();
+                    for reading in &readings {
+                        let syms: Vec<Sym> = reading.iter().map(|w| self.symbol(w)).collect();
+                        let Some((&last, init)) = syms.split_last() else {
+                            continue;
+                        };
+                        let mut at: Vec<u32> = frontier.iter().map(|f| f.node).collect();
+                        for &sym in init {
+                            let mid = self.nfa.node();
+                            for &n in &at {
+                                self.nfa.words[n as usize].push((sym, mid));
+                            }
+                            at = vec![mid];
+                        }
+                        for &n in &at {
+                            self.nfa.words[n as usize].push((last, target));
+                        }
+                    }
+                    *scratch = readings;
+                    vec![Frontier {
+                        node: target,
+                        after_gap: false,
+                        has_word: true,
+                    }]
+                }
+                Item::Alt(options) => {
+                    let mut next = Vec::new();
+                    for option in options {
+                        next.extend(self.place(option, frontier.clone(), lexicon, scratch)?);
+                    }
+                    next.sort_unstable();
+                    next.dedup();
+                    next
+                }
+            };
+            if self.nfa.words.len() > MAX_NFA_NODES {
+                return Err(format!(
+                    "the rules add up to more than {MAX_NFA_NODES} phrase words; split them up"
+                ));
+            }
+            frontier = next;
+        }
+        Ok(frontier)
+    }
+
+    fn symbol(&mut self, word: &str) -> Sym {
+        match self.symbols.get(word) {
+            Some(&s) => s,
+            None => {
+                let s = self.symbols.len() as Sym;
+                self.symbols.insert(word.to_owned(), s);
+                s
             }
         }
     }
@@ -482,140 +708,6 @@ impl PhraseIndex {
             [only] => Some(*only),
             _ => None,
         }
-    }
-
-    fn new_node(&mut self) -> u32 {
-        self.gap.push(None);
-        self.has_words.push(false);
-        self.outputs.push(Vec::new());
-        (self.gap.len() - 1) as u32
-    }
-
-    /// Add a phrase for `owner`, normalizing its words through `lexicon`. The trie is built straight
-    /// from the phrase's alternatives, never by listing every combination.
-    pub fn insert(
-        &mut self,
-        phrase: &ParsedPhrase,
-        owner: u32,
-        lexicon: &Lexicon,
-    ) -> Result<(), String> {
-        let root = if phrase.anchored_start {
-            ANCHORED_ROOT
-        } else {
-            ROOT
-        };
-        let start = vec![Frontier {
-            node: root,
-            after_gap: false,
-            has_word: false,
-        }];
-        let mut scratch = Vec::new();
-        let end = self.place(&phrase.items, start, lexicon, &mut scratch)?;
-        for f in &end {
-            if !f.has_word {
-                return Err(
-                    "a phrase needs at least one word (an optional group cannot stand alone)"
-                        .into(),
-                );
-            }
-            if f.after_gap {
-                return Err("`...` must sit between words".into());
-            }
-        }
-        for f in end {
-            let out = (owner, phrase.anchored_end);
-            if !self.outputs[f.node as usize].contains(&out) {
-                self.outputs[f.node as usize].push(out);
-            }
-        }
-        Ok(())
-    }
-
-    fn place(
-        &mut self,
-        items: &[Item],
-        mut frontier: Vec<Frontier>,
-        lexicon: &Lexicon,
-        scratch: &mut Vec<Vec<String>>,
-    ) -> Result<Vec<Frontier>, String> {
-        for item in items {
-            let mut next = Vec::with_capacity(frontier.len());
-            match item {
-                Item::Gap => {
-                    for f in &frontier {
-                        if !f.has_word {
-                            return Err("`...` must sit between words".into());
-                        }
-                        if f.after_gap {
-                            return Err("two `...` in a row".into());
-                        }
-                        let node = match self.gap[f.node as usize] {
-                            Some(n) => n,
-                            None => {
-                                let n = self.new_node();
-                                self.gap[f.node as usize] = Some(n);
-                                n
-                            }
-                        };
-                        next.push(Frontier {
-                            node,
-                            after_gap: true,
-                            has_word: true,
-                        });
-                    }
-                }
-                Item::Word(w) => {
-                    lexicon.readings(&normalize_phrase_word(w), scratch);
-                    let readings = std::mem::take(scratch);
-                    for f in &frontier {
-                        for reading in &readings {
-                            let mut node = f.node;
-                            for word in reading {
-                                node = self.word_edge(node, word);
-                            }
-                            next.push(Frontier {
-                                node,
-                                after_gap: false,
-                                has_word: true,
-                            });
-                        }
-                    }
-                    *scratch = readings;
-                }
-                Item::Alt(options) => {
-                    for option in options {
-                        next.extend(self.place(option, frontier.clone(), lexicon, scratch)?);
-                    }
-                }
-            }
-            next.sort_unstable();
-            next.dedup();
-            if next.len() > MAX_FRONTIER {
-                return Err(format!(
-                    "branches into more than {MAX_FRONTIER} variants; split it into several phrases"
-                ));
-            }
-            frontier = next;
-        }
-        Ok(frontier)
-    }
-
-    fn word_edge(&mut self, node: u32, word: &str) -> u32 {
-        let sym = match self.symbols.get(word) {
-            Some(&s) => s,
-            None => {
-                let s = self.symbols.len() as Sym;
-                self.symbols.insert(word.to_owned(), s);
-                s
-            }
-        };
-        if let Some(&n) = self.edges.get(&(node, sym)) {
-            return n;
-        }
-        let n = self.new_node();
-        self.edges.insert((node, sym), n);
-        self.has_words[node as usize] = true;
-        n
     }
 
     /// Every match in the view, sorted and without duplicates.
