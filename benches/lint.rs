@@ -1,0 +1,84 @@
+//! Throughput and latency of the linter core. Run with `cargo bench`; CI only checks that this
+//! compiles (`cargo bench --no-run`). Inputs are built from the bundled fixtures (our own text),
+//! repeated to size, so the numbers are reproducible on any machine.
+
+use std::sync::LazyLock;
+
+use divan::{Bencher, black_box};
+use exlint::{Draft, RuleSet, lint};
+
+fn main() {
+    divan::main();
+}
+
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().unwrap());
+
+/// All fixture drafts joined by blank lines: realistic, varied, full of findings.
+static FIXTURE_TEXT: LazyLock<String> = LazyLock::new(|| {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    names.sort();
+    let mut out = String::new();
+    for p in names {
+        let text = std::fs::read_to_string(p).unwrap();
+        out.push_str(text.trim_start_matches('\u{feff}'));
+        out.push_str("\n\n");
+    }
+    out
+});
+
+/// `len` bytes of fixture text (cut at a char boundary).
+fn text_of(len: usize) -> String {
+    let mut out = String::with_capacity(len + FIXTURE_TEXT.len());
+    while out.len() < len {
+        out.push_str(&FIXTURE_TEXT);
+    }
+    let mut cut = len;
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    out.truncate(cut);
+    out
+}
+
+#[divan::bench(sample_count = 20)]
+fn build_default_ruleset() -> RuleSet {
+    RuleSet::builtin().unwrap()
+}
+
+#[divan::bench]
+fn lint_one_line(bencher: Bencher) {
+    let rules = &*RULES;
+    bencher.bench(|| {
+        let draft = Draft::new(black_box("pls come back, i cant live w/o u 🥺"));
+        lint(&draft, rules)
+    });
+}
+
+#[divan::bench(args = [2 * 1024, 10 * 1024])]
+fn lint_draft_of_bytes(bencher: Bencher, len: usize) {
+    let rules = &*RULES;
+    let text = text_of(len);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| {
+            let draft = Draft::new(black_box(text.as_str()));
+            lint(&draft, rules)
+        });
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn lint_10_mb(bencher: Bencher) {
+    let rules = &*RULES;
+    let text = text_of(10 * 1024 * 1024);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| {
+            let draft = Draft::new(black_box(text.as_str()));
+            lint(&draft, rules).len()
+        });
+}
