@@ -216,7 +216,12 @@ impl Server {
                     return self.phase == Phase::ShutDown;
                 }
             }
-            self.publish_changed();
+            if catch_unwind(AssertUnwindSafe(|| self.publish_changed())).is_err() {
+                self.log(
+                    MessageType::ERROR,
+                    "exlint failed while publishing diagnostics; this is a bug".into(),
+                );
+            }
         }
         // The client hung up without `exit`.
         false
@@ -568,10 +573,14 @@ impl Server {
             );
             return empty();
         };
-        let diagnostics = found
-            .into_iter()
-            .filter(|d| !self.ignored.contains(&Ignore::of(uri, rules, &draft, d)))
-            .collect();
+        let diagnostics = if self.ignored.is_empty() {
+            found
+        } else {
+            found
+                .into_iter()
+                .filter(|d| !self.ignored.contains(&Ignore::of(uri, rules, &draft, d)))
+                .collect()
+        };
         Linted { draft, diagnostics }
     }
 
