@@ -263,18 +263,22 @@ impl Framer {
     fn body(&mut self, header_len: usize, body_len: usize) -> bool {
         let end = header_len + body_len;
         // Wait for the whole body; judge it early if it stops short and stays short.
+        // Where to look for a following header next: each byte is scanned once.
+        let mut scanned = header_len;
         while self.buf.len() < end {
             // A whole message followed by the next header, inside the declared length: the length
             // is too long. (A draft may contain the words "Content-Length:", but then what comes
             // before them is not a whole JSON value.)
-            if let Some(next) = find_content_length(&self.buf, header_len)
-                .filter(|&next| complete_json(&self.buf[header_len..next]))
-            {
-                let text = self.buf[header_len..next].to_vec();
-                self.buf.drain(..next);
-                self.wrong_length(&text, body_len);
-                return true;
+            while let Some(next) = find_content_length(&self.buf, scanned) {
+                scanned = next + 1;
+                if complete_json(&self.buf[header_len..next]) {
+                    let text = self.buf[header_len..next].to_vec();
+                    self.buf.drain(..next);
+                    self.wrong_length(&text, body_len);
+                    return true;
+                }
             }
+            scanned = scanned.max(self.buf.len().saturating_sub(CONTENT_LENGTH.len() - 1));
             let wait = if complete_json(&self.buf[header_len..]) {
                 Some(SHORT_BODY_WAIT)
             } else {
@@ -624,6 +628,27 @@ mod tests {
         drop(chunk_tx);
         framer.join().unwrap();
         assert_eq!(in_rx.try_iter().count(), 0);
+    }
+
+    #[test]
+    fn the_words_content_length_inside_a_message_are_just_text() {
+        let body =
+            r#"{"jsonrpc":"2.0","method":"x","params":{"text":"} Content-Length: 5\r\n\r\n{}"}}"#;
+        let input = frame(body);
+        let (chunk_tx, chunk_rx) = unbounded();
+        let (in_tx, in_rx) = unbounded();
+        let (raw_tx, raw_rx) = unbounded();
+        // Delivered in small pieces, so the framer looks at partial bodies.
+        for b in input.as_bytes().chunks(7) {
+            chunk_tx.send(b.to_vec()).unwrap();
+        }
+        drop(chunk_tx);
+        Framer::new(chunk_rx, in_tx, raw_tx).run();
+        assert_eq!(raw_rx.try_iter().count(), 0);
+        let msgs: Vec<Message> = in_rx.try_iter().collect();
+        assert!(
+            matches!(&msgs[..], [Message::Notification(n)] if n.params["text"].as_str().unwrap().contains("Content-Length: 5"))
+        );
     }
 
     #[test]
