@@ -37,6 +37,12 @@ pub enum Command {
         /// The rule id, e.g. begging
         id: String,
     },
+    /// Run the language server on stdin/stdout, for editors (see README, "Editors")
+    Lsp {
+        /// Accepted for clients that always pass it; stdio is the only transport
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,6 +9,7 @@ pub mod draft;
 pub mod error;
 pub mod input;
 pub mod lexicon;
+pub mod lsp;
 pub mod render;
 pub mod rules;
 pub mod text;

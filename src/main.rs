@@ -17,6 +17,8 @@ use cli::{CheckArgs, Cli, ColorChoice, Command, Format};
 const EXIT_OK: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+/// `exlint lsp` ended by `exit` without `shutdown`, or by the client hanging up.
+const EXIT_LSP_NO_SHUTDOWN: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args, color),
         Command::Rules => list_rules(),
         Command::Explain { id } => explain(id),
+        Command::Lsp { .. } => lsp(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -196,6 +199,15 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// The language server. Exit code 0 after `shutdown` then `exit`, 1 when the client left without
+/// shutting down (what the LSP spec asks).
+fn lsp() -> io::Result<u8> {
+    let (connection, io_threads) = exlint::lsp::stdio();
+    let clean = exlint::lsp::run(connection);
+    io_threads.join()?;
+    Ok(if clean { EXIT_OK } else { EXIT_LSP_NO_SHUTDOWN })
 }
 
 fn read_file(path: &Path) -> io::Result<Vec<u8>> {

@@ -1,0 +1,732 @@
+//! `exlint lsp`: a synchronous language server. It lints the live buffer (not the file on disk)
+//! on every change, publishes diagnostics with the document version they belong to, explains a
+//! finding on hover, and offers quick fixes.
+//!
+//! One thread runs the server: it takes every message waiting on the connection, applies them in
+//! order (a burst of `didChange` becomes one text), then lints each changed document once and
+//! publishes. A request that needs a document's findings lints that document first, so an answer
+//! never describes older text than the client has sent. The transport runs on its own threads
+//! ([`transport`]), so reading never waits for linting.
+//!
+//! The rule set is a value the server holds and replaces on reload ([`Server::load_rules`]).
+
+pub mod actions;
+pub mod convert;
+pub mod hover;
+pub mod transport;
+
+use std::collections::{BTreeMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+use crossbeam_channel::{Receiver, Sender};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{self as note, Notification as _};
+use lsp_types::request::{self as req, Request as _};
+use lsp_types::{
+    ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesRegistrationOptions,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    ExecuteCommandOptions, FileSystemWatcher, GlobPattern, HoverProviderCapability,
+    InitializeParams, InitializeResult, LogMessageParams, MarkupKind, MessageType,
+    PublishDiagnosticsParams, Registration, RegistrationParams, ResourceOperationKind, SaveOptions,
+    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+};
+use serde::{Deserialize, Serialize};
+
+pub use transport::{IoThreads, connect, stdio};
+
+use crate::diagnostic::Diagnostic;
+use crate::draft::{ColumnUnit, Draft};
+use crate::error::SourceError;
+use crate::rules::RuleSet;
+
+/// The command behind "ignore this finding".
+pub const IGNORE_COMMAND: &str = "exlint.ignoreFinding";
+
+/// The config file the "disable rule" action writes to.
+pub const CONFIG_FILE: &str = "exlint.toml";
+
+/// Language ids exlint lints, as editors name plain text and markdown (Neovim says `text` for a
+/// `.txt` buffer, the LSP standard says `plaintext`).
+const LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "draft", "exlint"];
+
+/// File extensions exlint lints whatever the language id.
+const EXTENSIONS: &[&str] = &["draft", "txt"];
+
+/// Run a server on a connection until `exit`, or until the client hangs up. True when the
+/// session ended cleanly (`shutdown` before `exit`), which the binary turns into exit code 0.
+pub fn run(connection: Connection) -> bool {
+    let Connection { sender, receiver } = connection;
+    Server::new(sender).run(&receiver)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for `initialize`.
+    Starting,
+    Running,
+    /// `shutdown` was answered; only `exit` is left.
+    ShutDown,
+}
+
+/// What the client can do, read once from `initialize`.
+#[derive(Debug, Default, Clone)]
+pub struct ClientSupport {
+    pub markdown_hover: bool,
+    /// `WorkspaceEdit.documentChanges` (versioned edits).
+    pub document_changes: bool,
+    /// `CreateFile` operations inside `documentChanges`.
+    pub create_files: bool,
+    pub watch_files: bool,
+}
+
+impl ClientSupport {
+    fn from(caps: &ClientCapabilities) -> ClientSupport {
+        let edit = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref());
+        ClientSupport {
+            markdown_hover: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.hover.as_ref())
+                .and_then(|h| h.content_format.as_ref())
+                .is_some_and(|f| f.contains(&MarkupKind::Markdown)),
+            document_changes: edit.and_then(|e| e.document_changes) == Some(true),
+            create_files: edit
+                .and_then(|e| e.resource_operations.as_ref())
+                .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
+            watch_files: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                == Some(true),
+        }
+    }
+}
+
+/// An open document.
+struct Document {
+    version: i32,
+    text: String,
+    /// Whether exlint lints it (plain text, markdown, `*.txt`, `*.draft`). Other documents are
+    /// only kept so an open `exlint.toml` is edited as the user sees it.
+    linted: bool,
+    /// The findings for the current text; `None` when the text changed since.
+    result: Option<Linted>,
+}
+
+/// A document as linted: the draft (whose line index converts positions) and its visible findings.
+pub struct Linted {
+    pub draft: Draft,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A finding the user asked to ignore for this session. Content findings are known by their
+/// words, so the ignore survives edits elsewhere; shape findings (length, paragraphs, counts)
+/// change span with every keystroke, so for them the rule is quieted in that document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Ignore {
+    pub uri: String,
+    pub rule: String,
+    /// The flagged words, lowercased with spaces collapsed; `None` for a whole-document quiet.
+    pub text: Option<String>,
+}
+
+impl Ignore {
+    pub fn of(uri: &Uri, rules: &RuleSet, draft: &Draft, d: &Diagnostic) -> Ignore {
+        let by_words = rules
+            .get(&d.rule)
+            .is_none_or(|r| matches!(r.meta.kind, "phrase" | "pattern"));
+        Ignore {
+            uri: uri.as_str().to_owned(),
+            rule: d.rule.clone(),
+            text: by_words.then(|| {
+                draft
+                    .slice(d.span.clone())
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            }),
+        }
+    }
+}
+
+struct Server {
+    sender: Sender<Message>,
+    phase: Phase,
+    unit: ColumnUnit,
+    client: ClientSupport,
+    /// Workspace folders, for where a new `exlint.toml` goes.
+    roots: Vec<PathBuf>,
+    rules: Option<RuleSet>,
+    docs: BTreeMap<Uri, Document>,
+    ignored: HashSet<Ignore>,
+    /// Requests cancelled while they were still queued.
+    cancelled: HashSet<RequestId>,
+    next_id: i32,
+}
+
+enum Flow {
+    Continue,
+    Exit,
+}
+
+impl Server {
+    fn new(sender: Sender<Message>) -> Server {
+        Server {
+            sender,
+            phase: Phase::Starting,
+            unit: ColumnUnit::Utf16,
+            client: ClientSupport::default(),
+            roots: Vec::new(),
+            rules: None,
+            docs: BTreeMap::new(),
+            ignored: HashSet::new(),
+            cancelled: HashSet::new(),
+            next_id: 0,
+        }
+    }
+
+    fn run(mut self, receiver: &Receiver<Message>) -> bool {
+        while let Ok(first) = receiver.recv() {
+            // Everything already waiting is one batch: apply it all, lint once.
+            let batch: Vec<Message> = std::iter::once(first).chain(receiver.try_iter()).collect();
+            self.cancelled = batch
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Notification(n) if n.method == note::Cancel::METHOD => {
+                        serde_json::from_value::<lsp_types::CancelParams>(n.params.clone())
+                            .ok()
+                            .map(|p| match p.id {
+                                lsp_types::NumberOrString::Number(n) => RequestId::from(n),
+                                lsp_types::NumberOrString::String(s) => RequestId::from(s),
+                            })
+                    }
+                    _ => None,
+                })
+                .collect();
+            for message in batch {
+                if let Flow::Exit = self.handle(message) {
+                    return self.phase == Phase::ShutDown;
+                }
+            }
+            if catch_unwind(AssertUnwindSafe(|| self.publish_changed())).is_err() {
+                self.log(
+                    MessageType::ERROR,
+                    "exlint failed while publishing diagnostics; this is a bug".into(),
+                );
+            }
+        }
+        // The client hung up without `exit`.
+        false
+    }
+
+    fn handle(&mut self, message: Message) -> Flow {
+        match message {
+            Message::Request(request) => {
+                let id = request.id.clone();
+                let method = request.method.clone();
+                // A bug in a handler must not take the session down: answer with an error.
+                match catch_unwind(AssertUnwindSafe(|| self.on_request(request))) {
+                    Ok(response) => self.send(response),
+                    Err(_) => self.send(Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        format!("exlint failed while answering `{method}`; this is a bug"),
+                    )),
+                }
+                Flow::Continue
+            }
+            Message::Notification(n) if n.method == note::Exit::METHOD => Flow::Exit,
+            Message::Notification(n) => {
+                let method = n.method.clone();
+                if catch_unwind(AssertUnwindSafe(|| self.on_notification(n))).is_err() {
+                    self.log(
+                        MessageType::ERROR,
+                        format!("exlint failed while handling `{method}`; this is a bug"),
+                    );
+                }
+                Flow::Continue
+            }
+            // Answers to our own requests (`client/registerCapability`): nothing to do.
+            Message::Response(_) => Flow::Continue,
+        }
+    }
+
+    fn on_request(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        let err =
+            |code: ErrorCode, message: String| Response::new_err(id.clone(), code as i32, message);
+        if self.cancelled.contains(&id) {
+            return err(ErrorCode::RequestCanceled, "cancelled".into());
+        }
+        match (self.phase, request.method.as_str()) {
+            (Phase::Starting, req::Initialize::METHOD) => match parse(&request) {
+                Ok(params) => self.initialize(id, params, &request.params),
+                Err(e) => e,
+            },
+            (Phase::Starting, _) => err(
+                ErrorCode::ServerNotInitialized,
+                "the server is not initialized yet".into(),
+            ),
+            (Phase::ShutDown, _) => err(
+                ErrorCode::InvalidRequest,
+                "the server is shut down; only `exit` is accepted".into(),
+            ),
+            (Phase::Running, req::Initialize::METHOD) => {
+                err(ErrorCode::InvalidRequest, "already initialized".into())
+            }
+            (Phase::Running, req::Shutdown::METHOD) => {
+                self.phase = Phase::ShutDown;
+                Response::new_ok(id, ())
+            }
+            (Phase::Running, req::HoverRequest::METHOD) => match parse(&request) {
+                Ok(params) => self.hover(id, params),
+                Err(e) => e,
+            },
+            (Phase::Running, req::CodeActionRequest::METHOD) => match parse(&request) {
+                Ok(params) => self.code_action(id, params),
+                Err(e) => e,
+            },
+            (Phase::Running, req::ExecuteCommand::METHOD) => match parse(&request) {
+                Ok(params) => self.execute_command(id, params),
+                Err(e) => e,
+            },
+            (Phase::Running, method) => err(
+                ErrorCode::MethodNotFound,
+                format!("exlint does not handle `{method}`"),
+            ),
+        }
+    }
+
+    fn on_notification(&mut self, n: Notification) {
+        if self.phase != Phase::Running {
+            return;
+        }
+        match n.method.as_str() {
+            note::Initialized::METHOD => self.register_watcher(),
+            note::DidOpenTextDocument::METHOD => {
+                if let Some(p) = self.params::<DidOpenTextDocumentParams>(n) {
+                    let doc = p.text_document;
+                    let linted = is_draft(&doc.uri, &doc.language_id);
+                    self.docs.insert(
+                        doc.uri,
+                        Document {
+                            version: doc.version,
+                            text: doc.text,
+                            linted,
+                            result: None,
+                        },
+                    );
+                }
+            }
+            note::DidChangeTextDocument::METHOD => {
+                if let Some(p) = self.params::<DidChangeTextDocumentParams>(n) {
+                    let unit = self.unit;
+                    match self.docs.get_mut(&p.text_document.uri) {
+                        Some(doc) => {
+                            for change in p.content_changes {
+                                convert::apply_change(&mut doc.text, change, unit);
+                            }
+                            doc.version = p.text_document.version;
+                            doc.result = None;
+                        }
+                        None => self.log(
+                            MessageType::WARNING,
+                            format!(
+                                "didChange for {} which was never opened; ignored",
+                                p.text_document.uri.as_str()
+                            ),
+                        ),
+                    }
+                }
+            }
+            note::DidSaveTextDocument::METHOD => {
+                if let Some(p) = self.params::<DidSaveTextDocumentParams>(n) {
+                    if is_config(&p.text_document.uri) {
+                        self.reload_rules();
+                    }
+                    if let Some(doc) = self.docs.get_mut(&p.text_document.uri) {
+                        if let Some(text) = p.text {
+                            doc.text = text;
+                        }
+                        doc.result = None;
+                    }
+                }
+            }
+            note::DidCloseTextDocument::METHOD => {
+                if let Some(p) = self.params::<DidCloseTextDocumentParams>(n) {
+                    if let Some(doc) = self.docs.remove(&p.text_document.uri) {
+                        if doc.linted {
+                            // Findings of a closed draft would only linger in the problem list.
+                            self.publish(p.text_document.uri, Vec::new(), None);
+                        }
+                    }
+                }
+            }
+            // Config hooks: a changed exlint.toml or changed settings reload the rules.
+            note::DidChangeWatchedFiles::METHOD | note::DidChangeConfiguration::METHOD => {
+                self.reload_rules();
+            }
+            _ => {}
+        }
+    }
+
+    fn initialize(
+        &mut self,
+        id: RequestId,
+        params: InitializeParams,
+        raw: &serde_json::Value,
+    ) -> Response {
+        let caps = &params.capabilities;
+        // LSP 3.17 `general.positionEncodings`, or clangd's older `offsetEncoding`, which
+        // Neovim 0.8–0.9 send.
+        let offered: Vec<String> = caps
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .map(|v| v.iter().map(|e| e.as_str().to_owned()).collect())
+            .unwrap_or_default();
+        let legacy: Option<Vec<String>> = raw
+            .pointer("/capabilities/offsetEncoding")
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let all: Vec<&str> = offered
+            .iter()
+            .chain(legacy.iter().flatten())
+            .map(String::as_str)
+            .collect();
+        self.unit = convert::negotiate(&all);
+        self.client = ClientSupport::from(caps);
+        self.roots = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| convert::uri_to_path(&f.uri))
+            .collect();
+        #[allow(deprecated)] // rootUri is what older clients send instead of workspaceFolders
+        if self.roots.is_empty() {
+            self.roots
+                .extend(params.root_uri.as_ref().and_then(convert::uri_to_path));
+        }
+
+        match self.load_rules() {
+            Ok(rules) => self.rules = Some(rules),
+            Err(e) => {
+                return Response::new_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("exlint could not load its rules: {e}"),
+                );
+            }
+        }
+        self.phase = Phase::Running;
+
+        let encoding = convert::encoding_kind(self.unit);
+        let result = InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.clone()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(false),
+                        })),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![IGNORE_COMMAND.to_owned()],
+                    ..ExecuteCommandOptions::default()
+                }),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "exlint".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+        };
+        let mut result = serde_json::to_value(result).unwrap_or_default();
+        if legacy.is_some() {
+            result["offsetEncoding"] = serde_json::Value::String(encoding.as_str().to_owned());
+        }
+        Response::new_ok(id, result)
+    }
+
+    /// The rules for this session. Today: the built-in pack.
+    ///
+    /// Config hook: when exlint.toml exists, discover it here (upward from each workspace root,
+    /// then the user config dir) and build the `RuleSet` from it. `reload_rules` calls this again
+    /// whenever an exlint.toml changes or is saved, or the client's settings change.
+    fn load_rules(&self) -> Result<RuleSet, SourceError> {
+        RuleSet::builtin()
+    }
+
+    fn reload_rules(&mut self) {
+        match self.load_rules() {
+            Ok(rules) => {
+                self.rules = Some(rules);
+                for doc in self.docs.values_mut() {
+                    doc.result = None;
+                }
+            }
+            // Keep linting with the rules we had; say why the new ones were refused.
+            Err(e) => self.notify::<note::ShowMessage>(ShowMessageParams {
+                typ: MessageType::ERROR,
+                message: format!("exlint kept its previous rules: {e}"),
+            }),
+        }
+    }
+
+    /// Ask the client to tell us when an exlint.toml changes (`didChangeWatchedFiles`).
+    fn register_watcher(&mut self) {
+        if !self.client.watch_files {
+            return;
+        }
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![FileSystemWatcher {
+                glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE}")),
+                kind: None,
+            }],
+        };
+        let params = RegistrationParams {
+            registrations: vec![Registration {
+                id: "exlint-config-watch".to_owned(),
+                method: note::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        self.next_id += 1;
+        let request = Request::new(
+            RequestId::from(format!("exlint-{}", self.next_id)),
+            req::RegisterCapability::METHOD.to_owned(),
+            params,
+        );
+        let _ = self.sender.send(request.into());
+    }
+
+    /// Lint a document if its text changed since its last lint, and publish the result.
+    fn ensure_linted(&mut self, uri: &Uri) -> Option<&Linted> {
+        let doc = self.docs.get(uri)?;
+        if !doc.linted {
+            return None;
+        }
+        if doc.result.is_none() {
+            let linted = self.lint(uri, doc);
+            let version = doc.version;
+            let diagnostics = linted
+                .diagnostics
+                .iter()
+                .map(|d| convert::diagnostic(linted.draft.line_index(), d, self.unit))
+                .collect();
+            self.publish(uri.clone(), diagnostics, Some(version));
+            self.docs.get_mut(uri)?.result = Some(linted);
+        }
+        self.docs.get(uri)?.result.as_ref()
+    }
+
+    /// Lint and publish every document that changed.
+    fn publish_changed(&mut self) {
+        let changed: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.linted && d.result.is_none())
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in changed {
+            self.ensure_linted(&uri);
+        }
+    }
+
+    fn lint(&self, uri: &Uri, doc: &Document) -> Linted {
+        let empty = || Linted {
+            draft: Draft::new(doc.text.clone()),
+            diagnostics: Vec::new(),
+        };
+        let Some(rules) = &self.rules else {
+            return empty();
+        };
+        let Ok(draft) = crate::input::read(doc.text.clone().into_bytes(), uri.as_str()) else {
+            return empty();
+        };
+        let found = catch_unwind(AssertUnwindSafe(|| crate::lint(&draft, rules)));
+        let Ok(found) = found else {
+            self.log(
+                MessageType::ERROR,
+                format!(
+                    "exlint failed while linting {}; this is a bug",
+                    uri.as_str()
+                ),
+            );
+            return empty();
+        };
+        let diagnostics = if self.ignored.is_empty() {
+            found
+        } else {
+            found
+                .into_iter()
+                .filter(|d| !self.ignored.contains(&Ignore::of(uri, rules, &draft, d)))
+                .collect()
+        };
+        Linted { draft, diagnostics }
+    }
+
+    fn hover(&mut self, id: RequestId, params: lsp_types::HoverParams) -> Response {
+        let uri = params.text_document_position_params.text_document.uri;
+        let pos = params.text_document_position_params.position;
+        let (unit, markdown) = (self.unit, self.client.markdown_hover);
+        self.ensure_linted(&uri);
+        let (Some(linted), Some(rules)) = (
+            self.docs.get(&uri).and_then(|d| d.result.as_ref()),
+            self.rules.as_ref(),
+        ) else {
+            return Response::new_ok(id, ());
+        };
+        let offset = convert::offset(linted.draft.line_index(), pos, unit);
+        match hover::hover(rules, linted, offset, unit, markdown) {
+            Some(h) => Response::new_ok(id, h),
+            None => Response::new_ok(id, ()),
+        }
+    }
+
+    fn code_action(&mut self, id: RequestId, params: lsp_types::CodeActionParams) -> Response {
+        if let Some(only) = &params.context.only {
+            if !only.iter().any(actions::wants_quickfix) {
+                return Response::new_ok(id, Vec::<()>::new());
+            }
+        }
+        let uri = params.text_document.uri;
+        self.ensure_linted(&uri);
+        let config = actions::config_target(&uri, &self.roots, |u| {
+            self.docs.get(u).map(|d| (d.text.clone(), d.version))
+        });
+        let (Some(doc), Some(rules)) = (self.docs.get(&uri), self.rules.as_ref()) else {
+            return Response::new_ok(id, Vec::<()>::new());
+        };
+        let Some(linted) = doc.result.as_ref() else {
+            return Response::new_ok(id, Vec::<()>::new());
+        };
+        let cx = actions::Cx {
+            uri: &uri,
+            version: doc.version,
+            linted,
+            rules,
+            unit: self.unit,
+            client: &self.client,
+            config: config.as_ref(),
+        };
+        let span = convert::span(linted.draft.line_index(), params.range, self.unit);
+        Response::new_ok(id, actions::code_actions(&cx, span))
+    }
+
+    fn execute_command(
+        &mut self,
+        id: RequestId,
+        params: lsp_types::ExecuteCommandParams,
+    ) -> Response {
+        if params.command != IGNORE_COMMAND {
+            return Response::new_err(
+                id,
+                ErrorCode::InvalidParams as i32,
+                format!("unknown command `{}`", params.command),
+            );
+        }
+        let ignore = params
+            .arguments
+            .into_iter()
+            .next()
+            .and_then(|a| serde_json::from_value::<Ignore>(a).ok());
+        let Some(ignore) = ignore else {
+            return Response::new_err(
+                id,
+                ErrorCode::InvalidParams as i32,
+                format!("`{IGNORE_COMMAND}` takes one {{uri, rule, text}} argument"),
+            );
+        };
+        for (uri, doc) in self.docs.iter_mut() {
+            if uri.as_str() == ignore.uri {
+                doc.result = None;
+            }
+        }
+        self.ignored.insert(ignore);
+        Response::new_ok(id, ())
+    }
+
+    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+        self.notify::<note::PublishDiagnostics>(PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        });
+    }
+
+    fn params<P: serde::de::DeserializeOwned>(&self, n: Notification) -> Option<P> {
+        match serde_json::from_value(n.params) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.log(
+                    MessageType::WARNING,
+                    format!("ignored `{}` with invalid params: {e}", n.method),
+                );
+                None
+            }
+        }
+    }
+
+    fn log(&self, typ: MessageType, message: String) {
+        self.notify::<note::LogMessage>(LogMessageParams { typ, message });
+    }
+
+    fn notify<N: note::Notification>(&self, params: N::Params) {
+        let _ = self
+            .sender
+            .send(Notification::new(N::METHOD.to_owned(), params).into());
+    }
+
+    fn send(&self, response: Response) {
+        let _ = self.sender.send(response.into());
+    }
+}
+
+/// Parse a request's params, or the `InvalidParams` answer.
+fn parse<P: serde::de::DeserializeOwned>(request: &Request) -> Result<P, Response> {
+    serde_json::from_value(request.params.clone()).map_err(|e| {
+        Response::new_err(
+            request.id.clone(),
+            ErrorCode::InvalidParams as i32,
+            format!("invalid params for `{}`: {e}", request.method),
+        )
+    })
+}
+
+/// Whether a document is a draft exlint should lint.
+pub fn is_draft(uri: &Uri, language_id: &str) -> bool {
+    let by_language = LANGUAGE_IDS
+        .iter()
+        .any(|id| id.eq_ignore_ascii_case(language_id));
+    let path = uri.as_str().split(['?', '#']).next().unwrap_or("");
+    let by_extension = path.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.ends_with('/') && EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    });
+    by_language || by_extension
+}
+
+fn is_config(uri: &Uri) -> bool {
+    uri.as_str()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name == CONFIG_FILE)
+}
