@@ -190,9 +190,14 @@ impl SpanMap {
         start..self.point(span.end, true).max(start)
     }
 
-    /// True when every piece is verbatim, so an edit of the text is the same edit of the source.
+    /// True when the text is one verbatim run of the source (touching verbatim pieces are
+    /// merged as they are pushed), so an edit of the text is the same edit of the source.
     pub fn is_verbatim(&self) -> bool {
-        self.pieces.iter().all(|p| p.text.len() == p.source.len())
+        match &self.pieces[..] {
+            [] => true,
+            [p] => p.text.len() == p.source.len(),
+            _ => false,
+        }
     }
 }
 
