@@ -2,10 +2,10 @@
 //! small calendar helpers the time rules share (the first instant at a local time, across DST
 //! gaps; dates for messages; RFC 3339 for machines).
 
+use jiff::Zoned;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::fmt::temporal::Pieces;
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use jiff::{Timestamp, Zoned};
 
 /// A send time as written, before it is pinned to a day and a zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,11 +145,6 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     let epoch = Date::constant(1970, 1, 1);
     let n = |d: Date| d.since(epoch).map_or(0, |s| i64::from(s.get_days()));
     n(to) - n(from)
-}
-
-/// `ts` in the writer's zone.
-pub fn in_zone(ts: Timestamp, tz: &TimeZone) -> Zoned {
-    ts.to_zoned(tz.clone())
 }
 
 #[cfg(test)]

@@ -365,3 +365,36 @@ fn android_and_ios_fixtures_parse_to_the_same_messages() {
         "I'm sorry it ended like this.\nI think we both need some space for a while."
     );
 }
+
+/// Garbled input never panics: every prefix of every export either reads or is an error, and
+/// what reads can be reviewed.
+#[test]
+fn truncated_exports_never_panic() {
+    let cx = exlint::Context {
+        timezone: jiff::tz::TimeZone::get("Europe/Berlin").unwrap(),
+        me: Some("Sam".into()),
+        ..exlint::Context::default()
+    };
+    let rules = exlint::RuleSet::builtin().unwrap().with_context(cx.clone());
+    for name in [
+        "threads/whatsapp_android.txt",
+        "threads/whatsapp_ios.txt",
+        "threads/whatsapp_us_12h.txt",
+        "threads/telegram_result.json",
+        "threads/exlint_thread.json",
+        "timed/front_matter_2am_scarf.txt",
+        "timed/email_saturday_morning.txt",
+    ] {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        // Every byte, so cuts inside a character are covered too.
+        for cut in 0..=text.len() {
+            let bytes = text.as_bytes()[..cut].to_vec();
+            if let Ok(exlint::input::Input::Conversation(c)) = exlint::input::load(bytes, name, &cx)
+            {
+                if let Ok(me) = c.find_me(Some("Sam"), name) {
+                    let _ = c.review(&rules, &me);
+                }
+            }
+        }
+    }
+}
