@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use exlint::FailOn;
+use exlint::{DateOrder, FailOn};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +66,48 @@ pub struct CheckArgs {
     /// (2026-11-28T02:13), HH:MM (today) or now
     #[arg(long, value_name = "DATETIME")]
     pub at: Option<String>,
+
+    /// A chat export the draft follows (WhatsApp .txt, Telegram result.json, exlint JSON): gives
+    /// the last contact and how many of your messages wait for a reply
+    #[arg(long, value_name = "FILE")]
+    pub thread: Option<PathBuf>,
+
+    /// Your name in chat exports
+    #[arg(long, value_name = "NAME")]
+    pub me: Option<String>,
+
+    /// Your time zone, an IANA name like Europe/Berlin [default: the system's]
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// The day contact stopped (YYYY-MM-DD): the no-contact period counts from it
+    #[arg(long, value_name = "DATE")]
+    pub no_contact_since: Option<String>,
+
+    /// How many days the no-contact period lasts [default: 21]
+    #[arg(long, value_name = "DAYS")]
+    pub no_contact_days: Option<u32>,
+
+    /// How to read WhatsApp dates like 03/04/2026 when the file does not decide
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub date_order: Option<DateOrderArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DateOrderArg {
+    /// Day first: 28/11/2026 (the default)
+    Dmy,
+    /// Month first: 11/28/2026
+    Mdy,
+}
+
+impl From<DateOrderArg> for DateOrder {
+    fn from(d: DateOrderArg) -> DateOrder {
+        match d {
+            DateOrderArg::Dmy => DateOrder::DayFirst,
+            DateOrderArg::Mdy => DateOrder::MonthFirst,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

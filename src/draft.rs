@@ -4,8 +4,11 @@
 use std::cell::OnceCell;
 use std::ops::Range;
 
+use crate::conversation::ThreadFacts;
+use crate::input::Header;
 use crate::lexicon::Lexicon;
 use crate::text::{self, NormalizedView};
+use crate::time::SendAt;
 
 /// A message draft. `source` is the whole input exactly as read (BOM and headers included) so every
 /// span points into the user's bytes; `body` is the part that gets linted.
@@ -14,6 +17,13 @@ pub struct Draft {
     source: String,
     body: Range<usize>,
     send_time: Option<jiff::Zoned>,
+    /// Where the send time is written in `source` (a `send-at:` value, a chat timestamp), so the
+    /// time rules can point at it.
+    time_span: Option<Range<usize>>,
+    /// Front matter or email headers, when the draft had them (they are outside `body`).
+    header: Option<Header>,
+    /// What the conversation around this message says, when there is one.
+    thread: Option<ThreadFacts>,
     lines: LineIndex,
     words: OnceCell<Vec<Range<usize>>>,
     sentences: OnceCell<Vec<Range<usize>>>,
@@ -37,6 +47,9 @@ impl Draft {
             source,
             body,
             send_time: None,
+            time_span: None,
+            header: None,
+            thread: None,
             lines,
             words: OnceCell::new(),
             sentences: OnceCell::new(),
@@ -48,6 +61,61 @@ impl Draft {
     pub fn with_send_time(mut self, at: Option<jiff::Zoned>) -> Draft {
         self.send_time = at;
         self
+    }
+
+    /// Record where the send time is written in the source.
+    pub fn with_time_span(mut self, span: Option<Range<usize>>) -> Draft {
+        self.time_span = span;
+        self
+    }
+
+    pub fn with_header(mut self, header: Option<Header>) -> Draft {
+        self.header = header;
+        self
+    }
+
+    pub fn with_thread(mut self, thread: Option<ThreadFacts>) -> Draft {
+        self.thread = thread;
+        self
+    }
+
+    /// Settle the send time, in this order: `at` (the `--at` flag), the draft's own header
+    /// (`send-at:` or an email `Date:`), then `now`. The result is shown in `now`'s zone, and when
+    /// it came from the header the time rules point at the header's value.
+    pub fn resolve_send_time(
+        self,
+        at: Option<&jiff::Zoned>,
+        now: &jiff::Zoned,
+    ) -> Result<Draft, String> {
+        let tz = now.time_zone().clone();
+        if let Some(at) = at {
+            return Ok(self
+                .with_send_time(Some(at.with_time_zone(tz)))
+                .with_time_span(None));
+        }
+        let written: Option<(SendAt, Range<usize>)> =
+            self.header.as_ref().and_then(|h| h.send_at.clone());
+        match written {
+            Some((send_at, span)) => {
+                let t = send_at.resolve(now)?;
+                Ok(self
+                    .with_send_time(Some(t.with_time_zone(tz)))
+                    .with_time_span(Some(span)))
+            }
+            None => Ok(self.with_send_time(Some(now.clone())).with_time_span(None)),
+        }
+    }
+
+    pub fn time_span(&self) -> Option<Range<usize>> {
+        self.time_span.clone()
+    }
+
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    pub fn thread(&self) -> Option<&ThreadFacts> {
+        self.thread.as_ref()
     }
 
     pub fn source(&self) -> &str {

@@ -4,6 +4,9 @@
 //! [`Diagnostic`]s → a renderer in [`render`]. The library computes; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
+pub mod context;
+pub mod conversation;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;
@@ -15,6 +18,8 @@ pub mod rules;
 pub mod text;
 pub mod time;
 
+pub use context::{Context, DateOrder, NoContact};
+pub use conversation::{Conversation, ThreadFacts};
 pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, Suggestion, Tally};
 pub use draft::{ColumnUnit, Draft, LineCol, LineIndex};
 pub use error::SourceError;

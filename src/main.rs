@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use exlint::check::{Checked, Run, check_bytes, thread_facts};
 use exlint::render::{self, FileResult, Outcome, human};
-use exlint::{Draft, FailOn, RuleSet, Tally, input};
+use exlint::{Context, FailOn, NoContact, RuleSet, Tally};
 
 use cli::{CheckArgs, Cli, ColorChoice, Command, Format};
 
@@ -71,31 +72,99 @@ fn load_rules() -> Result<RuleSet, u8> {
 }
 
 /// "Now" for resolving send times: `EXLINT_NOW` (RFC 3339, for reproducible runs and tests), else
-/// the clock, in the system's time zone (`TZ` is honoured).
-fn now() -> Result<jiff::Zoned, String> {
-    let system = jiff::Zoned::now();
+/// the clock; either way on the writer's wall clock (`tz`).
+fn now(tz: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
+    let system = jiff::Zoned::now().with_time_zone(tz.clone());
     match std::env::var("EXLINT_NOW") {
-        Ok(pinned) if !pinned.is_empty() => {
-            exlint::time::parse_send_time(&pinned, &system).map_err(|e| format!("EXLINT_NOW: {e}"))
-        }
+        Ok(pinned) if !pinned.is_empty() => exlint::time::parse_send_time(&pinned, &system)
+            .map(|t| t.with_time_zone(tz.clone()))
+            .map_err(|e| format!("EXLINT_NOW: {e}")),
         _ => Ok(system),
     }
 }
 
+/// The writer's situation from the flags. (The config file will fill the same struct first;
+/// flags win.) Without `--timezone` it is the system's zone, which honours `TZ`.
+fn context_from(args: &CheckArgs) -> Result<Context, String> {
+    let timezone = match &args.timezone {
+        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+            format!("--timezone: `{name}` is not an IANA time zone name like Europe/Berlin")
+        })?,
+        None => jiff::tz::TimeZone::system(),
+    };
+    let since = match &args.no_contact_since {
+        Some(s) => Some(
+            s.parse::<jiff::civil::Date>()
+                .map_err(|_| format!("--no-contact-since: `{s}` is not a date like 2026-11-20"))?,
+        ),
+        None => None,
+    };
+    if args.no_contact_days == Some(0) {
+        return Err("--no-contact-days: give at least 1 day".into());
+    }
+    Ok(Context {
+        timezone,
+        no_contact: NoContact {
+            since,
+            days: args.no_contact_days,
+        },
+        me: args.me.clone(),
+        date_order: args.date_order.map(Into::into),
+    })
+}
+
 fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
+    let context = match context_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let rules = match load_rules() {
-        Ok(r) => r,
+        Ok(r) => r.with_context(context),
         Err(code) => return Ok(code),
     };
-    let send_time = match &args.at {
+    let now = match now(&rules.context().timezone) {
+        Ok(now) => now,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let at = match &args.at {
         None => None,
-        Some(at) => match now().and_then(|now| exlint::time::parse_send_time(at, &now)) {
+        Some(at) => match exlint::time::parse_send_time(at, &now) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("error: --at: {e}");
                 return Ok(EXIT_ERROR);
             }
         },
+    };
+    let thread = match &args.thread {
+        None => None,
+        Some(path) => {
+            let shown = path.display().to_string();
+            let facts = read_file(path)
+                .map_err(|e| format!("--thread: {shown}: {}", describe_io(&e)))
+                .and_then(|bytes| {
+                    thread_facts(bytes, &shown, &rules).map_err(|e| format!("--thread: {e}"))
+                });
+            match facts {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(EXIT_ERROR);
+                }
+            }
+        }
+    };
+    let run = Run {
+        rules: &rules,
+        now,
+        at,
+        thread,
     };
 
     // Collect inputs: named files, "-" for stdin, or stdin when it is piped and nothing is named.
@@ -114,7 +183,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
 
-    let mut drafts: Vec<(String, Result<Draft, String>)> = Vec::with_capacity(names.len());
+    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
     for name in &names {
         let shown = if name == "-" {
             "<stdin>".to_owned()
@@ -127,34 +196,28 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         } else {
             read_file(Path::new(name))
         };
-        let draft = match bytes {
-            Ok(bytes) => input::read(bytes, &shown)
-                .map(|d| d.with_send_time(send_time.clone()))
-                .map_err(|e| e.to_string()),
+        let result = match bytes {
+            Ok(bytes) => check_bytes(bytes, &shown, &run),
             Err(e) => Err(format!("{shown}: {}", describe_io(&e))),
         };
-        drafts.push((shown, draft));
+        checked.push((shown, result));
     }
 
-    let diagnostics: Vec<Vec<exlint::Diagnostic>> = drafts
+    let results: Vec<FileResult<'_>> = checked
         .iter()
-        .map(|(_, d)| {
-            d.as_ref()
-                .map(|d| exlint::lint(d, &rules))
-                .unwrap_or_default()
-        })
-        .collect();
-    let results: Vec<FileResult<'_>> = drafts
-        .iter()
-        .zip(&diagnostics)
-        .map(|((path, draft), diags)| FileResult {
-            path,
-            outcome: match draft {
-                Ok(draft) => Outcome::Linted {
-                    draft,
-                    diagnostics: diags,
+        .map(|(path, result)| match result {
+            Ok(c) => FileResult {
+                path,
+                outcome: Outcome::Linted {
+                    draft: &c.draft,
+                    diagnostics: &c.diagnostics,
                 },
-                Err(e) => Outcome::Failed { error: e.clone() },
+                timing: c.timing.clone(),
+            },
+            Err(e) => FileResult {
+                path,
+                outcome: Outcome::Failed { error: e.clone() },
+                timing: Default::default(),
             },
         })
         .collect();
@@ -184,7 +247,8 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
                     .filter(|r| matches!(r.outcome, Outcome::Linted { .. }))
                     .count();
                 if linted > 0 {
-                    human::summary(&mut out, &tally, linted, failed, style)?;
+                    let earliest = render::earliest_good_time(&results);
+                    human::summary(&mut out, &tally, linted, failed, earliest, style)?;
                 }
             }
             Format::Json => render::json::render(&mut out, &results)?,

@@ -1,56 +1,150 @@
-//! Send time: parsing `--at`, in the user's time zone. (The time windows themselves live with the
-//! time rules.)
+//! Send time: reading `--at` and header values, resolving them in the writer's time zone, and the
+//! small calendar helpers the time rules share (the first instant at a local time, across DST
+//! gaps; dates for messages; RFC 3339 for machines).
 
 use jiff::Zoned;
-use jiff::civil::{DateTime, Time};
+use jiff::civil::{Date, DateTime, Time};
 use jiff::fmt::temporal::Pieces;
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 
-/// Parse a send time. `now` supplies both "now" and the time zone that local times are in.
-///
-/// Accepted: RFC 3339 with an offset (`2026-11-28T02:13:00+01:00`, `...Z`), optionally with a
-/// `[Zone/Name]` annotation; a local date-time (`2026-11-28T02:13[:SS]`, a space also works);
-/// `HH:MM[:SS]` meaning today; and `now`.
+/// A send time as written, before it is pinned to a day and a zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendAt {
+    /// `now`.
+    Now,
+    /// `HH:MM[:SS]`: that time today.
+    TimeOfDay(Time),
+    /// `2026-11-28T02:13`: a wall-clock time in the writer's zone.
+    Local(DateTime),
+    /// A fixed instant: RFC 3339 with an offset, or an email `Date:`.
+    Exact(Zoned),
+}
+
+const HINT: &str =
+    "use RFC 3339 (2026-11-28T02:13:00+01:00), a local time (2026-11-28T02:13), HH:MM, or now";
+
+impl SendAt {
+    /// Parse a send time.
+    ///
+    /// Accepted: RFC 3339 with an offset (`2026-11-28T02:13:00+01:00`, `...Z`), optionally with a
+    /// `[Zone/Name]` annotation; a local date-time (`2026-11-28T02:13[:SS]`, a space also works);
+    /// `HH:MM[:SS]` meaning today; and `now`.
+    pub fn parse(input: &str) -> Result<SendAt, String> {
+        let s = input.trim();
+        if s.eq_ignore_ascii_case("now") {
+            return Ok(SendAt::Now);
+        }
+        if s.len() <= 8 && s.contains(':') && !s.contains('-') {
+            return s
+                .parse()
+                .map(SendAt::TimeOfDay)
+                .map_err(|_| format!("`{input}` is not a time of day; {HINT}"));
+        }
+        let normalized = s.replacen(' ', "T", 1);
+        let pieces = Pieces::parse(&normalized)
+            .map_err(|_| format!("`{input}` is not a send time; {HINT}"))?;
+        let Some(time) = pieces.time() else {
+            return Err(format!("`{input}` has a date but no time; {HINT}"));
+        };
+        let civil = DateTime::from_parts(pieces.date(), time);
+        let annotated = pieces
+            .to_time_zone()
+            .map_err(|e| format!("`{input}`: {e}"))?;
+        match (pieces.to_numeric_offset(), annotated) {
+            // An explicit offset fixes the instant, even if a zone annotation is also given.
+            (Some(offset), zone) => {
+                let zone = zone.unwrap_or_else(|| TimeZone::fixed(offset));
+                offset
+                    .to_timestamp(civil)
+                    .map(|ts| SendAt::Exact(ts.to_zoned(zone)))
+                    .map_err(|e| format!("`{input}`: {e}"))
+            }
+            (None, Some(zone)) => civil
+                .to_zoned(zone)
+                .map(SendAt::Exact)
+                .map_err(|e| format!("`{input}`: {e}")),
+            (None, None) => Ok(SendAt::Local(civil)),
+        }
+    }
+
+    /// Pin the send time down: local times are in `now`'s zone, `HH:MM` is on `now`'s day.
+    pub fn resolve(&self, now: &Zoned) -> Result<Zoned, String> {
+        let tz = now.time_zone();
+        match self {
+            SendAt::Now => Ok(now.clone()),
+            SendAt::TimeOfDay(t) => first_instant_at(now.date().to_datetime(*t), tz),
+            SendAt::Local(dt) => first_instant_at(*dt, tz),
+            SendAt::Exact(z) => Ok(z.clone()),
+        }
+    }
+}
+
+/// Parse and resolve a send time in one go. `now` supplies both "now" and the zone that local
+/// times are in.
 pub fn parse_send_time(input: &str, now: &Zoned) -> Result<Zoned, String> {
-    let s = input.trim();
-    let hint =
-        "use RFC 3339 (2026-11-28T02:13:00+01:00), a local time (2026-11-28T02:13), HH:MM, or now";
-    if s.eq_ignore_ascii_case("now") {
-        return Ok(now.clone());
-    }
-    if s.len() <= 8 && s.contains(':') && !s.contains('-') {
-        let time: Time = s
-            .parse()
-            .map_err(|_| format!("`{input}` is not a time of day; {hint}"))?;
-        return now
-            .date()
-            .to_datetime(time)
-            .to_zoned(now.time_zone().clone())
-            .map_err(|e| format!("`{input}`: {e}"));
-    }
-    let normalized = s.replacen(' ', "T", 1);
-    let pieces =
-        Pieces::parse(&normalized).map_err(|_| format!("`{input}` is not a send time; {hint}"))?;
-    let Some(time) = pieces.time() else {
-        return Err(format!("`{input}` has a date but no time; {hint}"));
+    SendAt::parse(input)?
+        .resolve(now)
+        .map_err(|e| format!("`{input}`: {e}"))
+}
+
+/// The first instant at which the wall clock in `tz` reads `dt` or later.
+///
+/// Usually that is simply `dt` in `tz`. In a fold (the clock goes back) it is the earlier of the
+/// two; in a gap (the clock jumps forward over `dt`) it is the moment of the jump, when the clock
+/// already reads later than `dt`. This is what "the window ends at 07:00" means on every day.
+pub fn first_instant_at(dt: DateTime, tz: &TimeZone) -> Result<Zoned, String> {
+    let ambiguous = tz.to_ambiguous_zoned(dt);
+    let ts = match ambiguous.offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(dt),
+        AmbiguousOffset::Fold { before, .. } => before.to_timestamp(dt),
+        AmbiguousOffset::Gap { after, .. } => {
+            // `dt` read with the new offset lies before the jump; the jump is the next transition.
+            let before_jump = after.to_timestamp(dt).map_err(|e| e.to_string())?;
+            return match tz.following(before_jump).next() {
+                Some(transition) => Ok(transition.timestamp().to_zoned(tz.clone())),
+                None => ambiguous.compatible().map_err(|e| e.to_string()),
+            };
+        }
     };
-    let civil = DateTime::from_parts(pieces.date(), time);
-    let zone = match pieces.to_time_zone() {
-        Ok(Some(tz)) => tz,
-        Ok(None) => match pieces.to_numeric_offset() {
-            Some(offset) => TimeZone::fixed(offset),
-            None => now.time_zone().clone(),
-        },
-        Err(e) => return Err(format!("`{input}`: {e}")),
-    };
-    match pieces.to_numeric_offset() {
-        // An explicit offset fixes the instant, even if a zone annotation is also given.
-        Some(offset) => offset
-            .to_timestamp(civil)
-            .map(|ts| ts.to_zoned(zone))
-            .map_err(|e| format!("`{input}`: {e}")),
-        None => civil.to_zoned(zone).map_err(|e| format!("`{input}`: {e}")),
+    ts.map(|ts| ts.to_zoned(tz.clone()))
+        .map_err(|e| e.to_string())
+}
+
+/// The first instant of `date` in `tz` (midnight, or the end of a gap that swallows midnight).
+pub fn start_of(date: Date, tz: &TimeZone) -> Result<Zoned, String> {
+    first_instant_at(date.to_datetime(Time::midnight()), tz)
+}
+
+/// RFC 3339 with the numeric offset: `2026-12-11T07:00:00+01:00`.
+pub fn rfc3339(z: &Zoned) -> String {
+    z.timestamp().display_with_offset(z.offset()).to_string()
+}
+
+/// A day for people: "Fri 11 Dec", with the year when it is not `relative_to`'s.
+pub fn day_for_people(date: Date, relative_to: Date) -> String {
+    if date.year() == relative_to.year() {
+        date.strftime("%a %-d %b").to_string()
+    } else {
+        date.strftime("%a %-d %b %Y").to_string()
     }
+}
+
+/// A moment for people: "Fri 11 Dec 07:00" (year added when it differs from `relative_to`).
+pub fn moment_for_people(z: &Zoned, relative_to: &Zoned) -> String {
+    format!(
+        "{} {}",
+        day_for_people(z.date(), relative_to.date()),
+        z.strftime("%H:%M")
+    )
+}
+
+/// Whole calendar days from `from` to `to` (negative when `to` is earlier).
+pub fn days_between(from: Date, to: Date) -> i64 {
+    // Days since 1970-01-01 of each date; dates are always within jiff's range, so the
+    // subtraction cannot fail.
+    let epoch = Date::constant(1970, 1, 1);
+    let n = |d: Date| d.since(epoch).map_or(0, |s| i64::from(s.get_days()));
+    n(to) - n(from)
 }
 
 #[cfg(test)]
@@ -68,6 +162,7 @@ mod tests {
         assert_eq!(t.hour(), 2);
         let z = parse_send_time("2026-11-28T07:13:00Z", &now()).unwrap();
         assert_eq!(z.timestamp(), t.timestamp());
+        assert_eq!(rfc3339(&t), "2026-11-28T02:13:00-05:00");
     }
 
     #[test]
@@ -95,5 +190,36 @@ mod tests {
             let err = parse_send_time(bad, &now()).unwrap_err();
             assert!(err.contains('`'), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn first_instant_handles_gaps_and_folds() {
+        let ny = TimeZone::get("America/New_York").unwrap();
+        // 2026-03-08: 02:00 EST jumps to 03:00 EDT. 02:30 never happens; the first moment the
+        // clock reads 02:30 or later is the jump itself (07:00 UTC).
+        let t = first_instant_at("2026-03-08T02:30".parse().unwrap(), &ny).unwrap();
+        assert_eq!(rfc3339(&t), "2026-03-08T03:00:00-04:00");
+        // 2026-11-01: 01:30 happens twice; the first time counts.
+        let t = first_instant_at("2026-11-01T01:30".parse().unwrap(), &ny).unwrap();
+        assert_eq!(rfc3339(&t), "2026-11-01T01:30:00-04:00");
+        let t = first_instant_at("2026-11-01T07:00".parse().unwrap(), &ny).unwrap();
+        assert_eq!(rfc3339(&t), "2026-11-01T07:00:00-05:00");
+    }
+
+    #[test]
+    fn days_and_people_formats() {
+        let a = Date::constant(2026, 11, 20);
+        assert_eq!(days_between(a, Date::constant(2026, 11, 28)), 8);
+        assert_eq!(days_between(a, Date::constant(2026, 11, 19)), -1);
+        assert_eq!(
+            day_for_people(Date::constant(2026, 12, 11), a),
+            "Fri 11 Dec"
+        );
+        assert_eq!(
+            day_for_people(Date::constant(2027, 1, 1), a),
+            "Fri 1 Jan 2027"
+        );
+        let z = parse_send_time("2026-12-11T07:00", &now()).unwrap();
+        assert_eq!(moment_for_people(&z, &now()), "Fri 11 Dec 07:00");
     }
 }

@@ -43,6 +43,7 @@ fn render_all(
             draft: &draft,
             diagnostics: &diagnostics,
         },
+        timing: Default::default(),
     }];
     let style = human::Style { color: false };
     let mut h = Vec::new();
@@ -53,6 +54,7 @@ fn render_all(
         &tally,
         1,
         exlint::FailOn::Warning.fails(&tally),
+        None,
         style,
     )
     .unwrap();

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use exlint::RuleSet;
 use exlint::rules::registry::BUILTIN;
 
-/// The content and shape rules of the catalogue (../shared/RULES.md), which the default pack
-/// must provide.
+/// The content, shape, and time and context rules of the catalogue (../shared/RULES.md), which
+/// the default pack must provide.
 const CATALOGUE: &[&str] = &[
     "begging",
     "ultimatum",
@@ -26,6 +26,9 @@ const CATALOGUE: &[&str] = &[
     "shouting",
     "over-apology",
     "question-flood",
+    "late-night",
+    "no-contact",
+    "double-text",
 ];
 
 fn rules() -> RuleSet {

@@ -1,9 +1,25 @@
-//! Reading input: bytes → a `Draft`. UTF-8 only; a BOM is skipped but kept in the source so
-//! spans still point into the bytes as read.
+//! Reading input: bytes → a `Draft` (or a `Conversation`, for chat exports). UTF-8 only; a BOM
+//! is skipped but kept in the source so spans still point into the bytes as read. Draft headers
+//! (front matter, email headers) are split off the body the same way: kept in the source, not
+//! linted.
+//!
+//! One file per format: `front_matter`, `email`, `whatsapp`, `telegram`, `exlint_json` (with the
+//! span-keeping JSON reader in `json`).
+
+pub mod email;
+pub mod exlint_json;
+pub mod front_matter;
+pub mod json;
+pub mod telegram;
+pub mod whatsapp;
 
 use std::fmt;
+use std::ops::Range;
 
+use crate::context::Context;
+use crate::conversation::Conversation;
 use crate::draft::{ColumnUnit, Draft, LineIndex};
+use crate::time::SendAt;
 
 /// Why some input could not become a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +34,12 @@ pub enum InputError {
     },
     /// The file could not be read.
     Io { path: String, message: String },
+    /// A header or an export that says something we cannot read. `line` is 1-based.
+    Syntax {
+        path: String,
+        line: usize,
+        message: String,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -33,39 +55,174 @@ impl fmt::Display for InputError {
                 "{path}: not valid UTF-8 at byte {offset} (line {line}, column {column}); exlint reads UTF-8 text only"
             ),
             InputError::Io { path, message } => write!(f, "{path}: {message}"),
+            InputError::Syntax {
+                path,
+                line,
+                message,
+            } => write!(f, "{path}:{line}: {message}"),
         }
     }
 }
 
 impl std::error::Error for InputError {}
 
+/// A format parser's error before it knows the file's name: a byte offset and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(offset: usize, message: impl Into<String>) -> ParseError {
+        ParseError {
+            offset,
+            message: message.into(),
+        }
+    }
+
+    fn into_input_error(self, path: &str, source: &str) -> InputError {
+        InputError::Syntax {
+            path: path.to_owned(),
+            line: line_number(source, self.offset),
+            message: self.message,
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_number(source: &str, offset: usize) -> usize {
+    LineIndex::new(source).line_of(offset) + 1
+}
+
+/// Which kind of header a draft had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderKind {
+    /// `---` / `key: value` lines / `---`
+    FrontMatter,
+    /// RFC 5322 header fields, then a blank line.
+    Email,
+}
+
+/// A draft's own header: where it is and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub kind: HeaderKind,
+    /// The whole header, delimiters and the blank line included.
+    pub span: Range<usize>,
+    /// `send-at:` or `Date:`, with where its value is written.
+    pub send_at: Option<(SendAt, Range<usize>)>,
+    /// `to:` or `To:`.
+    pub to: Option<String>,
+}
+
+/// What a file turned out to be.
+#[derive(Debug)]
+pub enum Input {
+    Draft(Box<Draft>),
+    Conversation(Conversation),
+}
+
 const BOM: &str = "\u{feff}";
 
-/// Turn raw bytes into a draft. `path` is only used in errors.
-pub fn read(bytes: Vec<u8>, path: &str) -> Result<Draft, InputError> {
-    let source = match String::from_utf8(bytes) {
-        Ok(s) => s,
+fn decode(bytes: Vec<u8>, path: &str) -> Result<String, InputError> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
             // The prefix is valid by definition, so this cannot fail; be defensive anyway.
             let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or("");
             let pos = LineIndex::new(valid).line_col(offset, ColumnUnit::Char);
-            return Err(InputError::InvalidUtf8 {
+            Err(InputError::InvalidUtf8 {
                 path: path.to_owned(),
                 offset,
                 line: pos.line + 1,
                 column: pos.col + 1,
-            });
+            })
         }
-    };
-    let start = if source.starts_with(BOM) {
+    }
+}
+
+fn bom_len(source: &str) -> usize {
+    if source.starts_with(BOM) {
         BOM.len()
     } else {
         0
+    }
+}
+
+/// Turn raw bytes into a draft. `path` is only used in errors. Front matter or email headers are
+/// split off the body; chat exports are not recognised here (see [`load`]).
+pub fn read(bytes: Vec<u8>, path: &str) -> Result<Draft, InputError> {
+    let source = decode(bytes, path)?;
+    draft_from(source, path)
+}
+
+fn draft_from(source: String, path: &str) -> Result<Draft, InputError> {
+    let start = bom_len(&source);
+    let header = match front_matter::parse(&source, start) {
+        Ok(Some(h)) => Some(h),
+        Ok(None) => email::parse(&source, start).map_err(|e| e.into_input_error(path, &source))?,
+        Err(e) => return Err(e.into_input_error(path, &source)),
     };
+    let body_start = header.as_ref().map_or(start, |h| h.span.end);
     let end = source.len();
-    Ok(Draft::with_body(source, start..end))
+    Ok(Draft::with_body(source, body_start..end).with_header(header))
+}
+
+/// Read a file of any kind: a chat export (WhatsApp, Telegram JSON, exlint JSON; told apart by
+/// content) becomes a `Conversation`, anything else a `Draft`. Local times in exports are read in
+/// `context.timezone`; WhatsApp dates follow `context.date_order` when the file does not decide.
+pub fn load(bytes: Vec<u8>, path: &str, context: &Context) -> Result<Input, InputError> {
+    let source = decode(bytes, path)?;
+    let start = bom_len(&source);
+    let text = &source[start..];
+    if json::looks_like_export(text) {
+        let parsed = json::parse(&source, start).map_err(|e| e.into_input_error(path, &source))?;
+        let conversation = if exlint_json::is_exlint(&parsed) {
+            exlint_json::convert(&source, &parsed, context)
+        } else {
+            telegram::convert(&source, &parsed, context)
+        };
+        return conversation
+            .map(Input::Conversation)
+            .map_err(|e| e.into_input_error(path, &source));
+    }
+    if whatsapp::detect(text) {
+        return whatsapp::parse(&source, context)
+            .map(Input::Conversation)
+            .map_err(|e| e.into_input_error(path, &source));
+    }
+    draft_from(source, path).map(|d| Input::Draft(Box::new(d)))
+}
+
+/// Lines of `source` from `from`: (start, end without the line break, start of the next line).
+pub(crate) fn lines_from(
+    source: &str,
+    from: usize,
+) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let bytes = source.as_bytes();
+    let mut pos = from;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'\n' && bytes[end] != b'\r' {
+            end += 1;
+        }
+        let mut next = end;
+        if next < bytes.len() {
+            next += 1;
+            if bytes[end] == b'\r' && next < bytes.len() && bytes[next] == b'\n' {
+                next += 1;
+            }
+        }
+        pos = next;
+        Some((start, end, next))
+    })
 }
 
 #[cfg(test)]
@@ -103,5 +260,35 @@ mod tests {
             read(bytes, "-"),
             Err(InputError::InvalidUtf8 { offset: 7, .. })
         ));
+    }
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_cr() {
+        let s = "a\nbb\r\nc\rd";
+        let lines: Vec<&str> = lines_from(s, 0).map(|(a, b, _)| &s[a..b]).collect();
+        assert_eq!(lines, ["a", "bb", "c", "d"]);
+        let s = "a\n\nb";
+        let lines: Vec<&str> = lines_from(s, 0).map(|(a, b, _)| &s[a..b]).collect();
+        assert_eq!(lines, ["a", "", "b"]);
+    }
+
+    #[test]
+    fn load_tells_drafts_from_exports() {
+        let cx = Context::default();
+        let draft = load(b"hey, how are you?".to_vec(), "d.txt", &cx).unwrap();
+        assert!(matches!(draft, Input::Draft(_)));
+        let chat = "28/11/2026, 14:02 - Sam: hi\n28/11/2026, 14:03 - Alex: hey\n";
+        let Input::Conversation(c) = load(chat.as_bytes().to_vec(), "c.txt", &cx).unwrap() else {
+            panic!("not a conversation");
+        };
+        assert_eq!(c.messages.len(), 2);
+        let json = r#"{"me": "Sam", "messages": [{"from": "Sam", "at": "2026-11-28T14:00", "text": "hi"}]}"#;
+        assert!(matches!(
+            load(json.as_bytes().to_vec(), "t.json", &cx).unwrap(),
+            Input::Conversation(_)
+        ));
+        // A draft that merely starts with a brace is still a draft.
+        let draft = load(b"{sigh} ok, fine".to_vec(), "d.txt", &cx).unwrap();
+        assert!(matches!(draft, Input::Draft(_)));
     }
 }

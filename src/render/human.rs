@@ -12,7 +12,8 @@ use crate::diagnostic::{Severity, Tally};
 use crate::error::SourceError;
 use crate::rules::RuleSet;
 
-use super::{FileResult, Outcome, counts};
+use super::{FileResult, Outcome, Timing, counts};
+use crate::time::moment_for_people;
 
 /// How the human renderer should look.
 #[derive(Debug, Clone, Copy)]
@@ -94,12 +95,14 @@ pub fn render(
     Ok(())
 }
 
-/// The closing line: counts and a verdict.
+/// The closing line: counts, a verdict, and when a time rule fires, the earliest good time
+/// ("— earliest good time: Fri 11 Dec 07:00"; see [`super::earliest_good_time`]).
 pub fn summary(
     out: &mut dyn Write,
     tally: &Tally,
     drafts: usize,
     failed: bool,
+    earliest: Option<&Timing>,
     style: Style,
 ) -> io::Result<()> {
     let verdict = if failed {
@@ -113,7 +116,13 @@ pub fn summary(
     } else {
         String::new()
     };
-    let line = format!("{prefix}{counts} — {verdict}");
+    let mut line = format!("{prefix}{counts} — {verdict}");
+    if let Some(t) = earliest {
+        if let (Some(at), Some(after)) = (&t.send_time, t.wait_until()) {
+            line.push_str(" — earliest good time: ");
+            line.push_str(&moment_for_people(after, at));
+        }
+    }
     if style.color {
         let c = if failed {
             tally.worst().map_or(Color::Green, color)

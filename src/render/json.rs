@@ -2,19 +2,23 @@
 //!
 //! ```json
 //! {"version":1,
-//!  "files":[{"path":"draft.txt","diagnostics":[{"rule":"begging","severity":"error",
+//!  "files":[{"path":"draft.txt","send_time":"2026-11-28T02:13:00+01:00",
+//!     "send_after":"2026-11-28T07:00:00+01:00","diagnostics":[{"rule":"begging","severity":"error",
 //!     "message":"…","help":"…","start":0,"end":12,"line":1,"column":1,"end_line":1,"end_column":13}]}],
 //!  "summary":{"errors":1,"warnings":0,"infos":0}}
 //! ```
 //! `start`/`end` are UTF-8 byte offsets into the input as read (end exclusive); `line`/`column` are
 //! 1-based, columns in Unicode scalar values. A file that could not be read has an `error` string
-//! and no diagnostics. A `suggestion` is present only when the rule has one.
+//! and no diagnostics. A `suggestion` is present only when the rule has one. `send_time` and
+//! `send_after` (the earliest moment no time rule fires) are RFC 3339 with the offset, or null
+//! when unknown (a conversation export reviewed message by message, an unreadable file).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::diagnostic::{Applicability, Tally};
+use crate::time::rfc3339;
 
 use super::{FileResult, Outcome, position};
 
@@ -32,6 +36,8 @@ struct File<'a> {
     path: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    send_time: Option<String>,
+    send_after: Option<String>,
     diagnostics: Vec<Diag<'a>>,
 }
 
@@ -65,15 +71,21 @@ pub fn render(out: &mut dyn Write, files: &[FileResult<'_>]) -> io::Result<()> {
         .iter()
         .map(|f| {
             summary.merge(f.tally());
+            let send_time = f.timing.send_time.as_ref().map(rfc3339);
+            let send_after = f.timing.send_after.as_ref().map(rfc3339);
             match &f.outcome {
                 Outcome::Failed { error } => File {
                     path: f.path,
                     error: Some(error),
+                    send_time,
+                    send_after,
                     diagnostics: Vec::new(),
                 },
                 Outcome::Linted { draft, diagnostics } => File {
                     path: f.path,
                     error: None,
+                    send_time,
+                    send_after,
                     diagnostics: diagnostics
                         .iter()
                         .map(|d| {

@@ -13,6 +13,38 @@ pub struct FileResult<'a> {
     /// The name shown to the user ("<stdin>" for standard input).
     pub path: &'a str,
     pub outcome: Outcome<'a>,
+    /// When the draft would be sent and the earliest good time; both unknown for a file that
+    /// could not be read or a conversation reviewed message by message.
+    pub timing: Timing,
+}
+
+/// Report-level time facts of one draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timing {
+    pub send_time: Option<jiff::Zoned>,
+    /// The earliest moment at or after `send_time` when no time rule fires
+    /// ([`RuleSet::send_after`](crate::RuleSet::send_after)).
+    pub send_after: Option<jiff::Zoned>,
+}
+
+impl Timing {
+    /// The earliest good time, when it is later than the send time (a time rule fires).
+    pub fn wait_until(&self) -> Option<&jiff::Zoned> {
+        match (&self.send_time, &self.send_after) {
+            (Some(at), Some(after)) if after > at => Some(after),
+            _ => None,
+        }
+    }
+}
+
+/// Across files: the moment all of them can go (the latest `wait_until`), with the send time of
+/// the file it comes from, or `None` when nothing needs to wait.
+pub fn earliest_good_time<'r>(results: &'r [FileResult<'_>]) -> Option<&'r Timing> {
+    results
+        .iter()
+        .filter_map(|r| r.timing.wait_until().map(|w| (w, &r.timing)))
+        .max_by(|a, b| a.0.cmp(b.0))
+        .map(|(_, t)| t)
 }
 
 pub enum Outcome<'a> {

@@ -5,9 +5,12 @@
 
 pub mod count;
 pub mod metric;
+pub mod no_contact;
 pub mod pattern;
 pub mod phrase;
 pub mod registry;
+pub mod send_window;
+pub mod thread;
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -16,6 +19,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 
+use crate::context::{Context, NoContact};
+use crate::conversation::{Message, SpanMap, ThreadFacts};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::draft::Draft;
 use crate::error::{SourceError, closest};
@@ -25,7 +30,15 @@ use crate::text::NormalizedView;
 use phrase::{PhraseIndex, PhraseMatch};
 
 /// The rule kinds, by the name a rule file gives in `[check] kind = "..."`.
-pub const KINDS: &[&str] = &["phrase", "pattern", "metric", "count"];
+pub const KINDS: &[&str] = &[
+    "phrase",
+    "pattern",
+    "metric",
+    "count",
+    "send-window",
+    "no-contact",
+    "thread",
+];
 
 /// Everything about a rule except how it checks: what `exlint rules` and `explain` show.
 #[derive(Debug, Clone)]
@@ -53,6 +66,17 @@ pub struct Example {
     pub flagged: Option<String>,
     /// 1-based line of the `[[example]]` in the rule file.
     pub line: usize,
+    /// The situation the example is sent in (`at`, `timezone`, `since`, `thread`), if any.
+    pub setup: Option<ExampleSetup>,
+}
+
+/// The send time and context of an example, for the time and context rules. Examples never use
+/// the machine's clock or zone: without `timezone` they are in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleSetup {
+    pub at: Option<jiff::Zoned>,
+    pub context: Context,
+    pub thread: Option<ThreadFacts>,
 }
 
 /// A compiled rule.
@@ -68,6 +92,9 @@ enum Check {
     Pattern(pattern::PatternCheck),
     Metric(metric::MetricCheck),
     Count(count::CountCheck),
+    SendWindow(send_window::SendWindowCheck),
+    NoContact(no_contact::NoContactCheck),
+    Thread(thread::ThreadCheck),
 }
 
 #[derive(Deserialize)]
@@ -90,6 +117,23 @@ struct ExampleSpec {
     bad: Option<String>,
     good: Option<String>,
     flagged: Option<String>,
+    /// When the example is sent: a local date-time (in `timezone`) or RFC 3339.
+    at: Option<String>,
+    /// IANA zone the example is judged in (default UTC).
+    timezone: Option<String>,
+    /// The no-contact period's start, `YYYY-MM-DD`.
+    since: Option<String>,
+    /// The conversation before the example; `from = "me"` is the writer.
+    thread: Option<Vec<ThreadEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThreadEntry {
+    from: String,
+    at: Option<String>,
+    #[serde(default)]
+    text: String,
 }
 
 /// First pass over a rule file: just enough to know which kind's schema to read it with.
@@ -145,10 +189,23 @@ impl CompileCx<'_> {
 pub struct Ctx<'a> {
     pub draft: &'a Draft,
     set: &'a RuleSet,
+    context: &'a Context,
     matches: OnceCell<Vec<PhraseMatch>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// The writer's situation: time zone, no-contact period, name.
+    pub fn context(&self) -> &'a Context {
+        self.context
+    }
+
+    /// The draft's send time on the writer's wall clock, if known.
+    pub fn local_send_time(&self) -> Option<jiff::Zoned> {
+        self.draft
+            .send_time()
+            .map(|t| t.with_time_zone(self.context.timezone.clone()))
+    }
+
     pub fn view(&self) -> &'a NormalizedView {
         self.draft.normalized(&self.set.lexicon)
     }
@@ -162,6 +219,28 @@ impl<'a> Ctx<'a> {
         let hi = all.partition_point(|m| m.owner <= owner);
         all[lo..hi].iter().map(|m| m.tokens.clone())
     }
+}
+
+/// Where a time rule points: at the send time as written (a `send-at:` value, a chat timestamp)
+/// when there is one, else at the first line of the message.
+pub fn time_rule_span(draft: &Draft) -> Range<usize> {
+    draft.time_span().unwrap_or_else(|| first_line_span(draft))
+}
+
+/// The first non-blank line of the body, trimmed (the body itself when it is all blank).
+pub fn first_line_span(draft: &Draft) -> Range<usize> {
+    let body = draft.body_span();
+    let text = draft.body();
+    let mut offset = 0;
+    for line in text.split_inclusive(['\n', '\r']) {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            let start = body.start + offset + (line.len() - line.trim_start().len());
+            return start..start + trimmed.len();
+        }
+        offset += line.len();
+    }
+    body
 }
 
 /// Fill `{name}` placeholders. Unknown names are left as they are. Matched text is shown on one
@@ -228,6 +307,7 @@ pub struct RuleSet {
     lexicon: Lexicon,
     rules: Vec<Rule>,
     phrases: PhraseIndex,
+    context: Context,
 }
 
 impl RuleSet {
@@ -279,7 +359,19 @@ impl RuleSet {
             lexicon,
             rules,
             phrases,
+            context: Context::default(),
         })
+    }
+
+    /// Judge drafts in this situation (time zone, no-contact period, who "me" is). The default
+    /// is UTC with nothing else known.
+    pub fn with_context(mut self, context: Context) -> RuleSet {
+        self.context = context;
+        self
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -301,9 +393,14 @@ impl RuleSet {
 
     /// Run every rule over the draft. Pure and deterministic: diagnostics come back sorted.
     pub fn check(&self, draft: &Draft) -> Vec<Diagnostic> {
+        self.check_in(draft, &self.context)
+    }
+
+    fn check_in(&self, draft: &Draft, context: &Context) -> Vec<Diagnostic> {
         let cx = Ctx {
             draft,
             set: self,
+            context,
             matches: OnceCell::new(),
         };
         let mut out = Vec::new();
@@ -314,6 +411,9 @@ impl RuleSet {
                 Check::Pattern(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::Metric(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::Count(c) => c.check(&rule.meta, &cx, &mut out),
+                Check::SendWindow(c) => c.check(&rule.meta, &cx, &mut out),
+                Check::NoContact(c) => c.check(&rule.meta, &cx, &mut out),
+                Check::Thread(c) => c.check(&rule.meta, &cx, &mut out),
             }
         }
         out.extend(drop_shadowed(phrases));
@@ -321,14 +421,49 @@ impl RuleSet {
         out
     }
 
+    /// The earliest moment at or after the draft's send time when no time rule fires (the
+    /// late-night window is over, the no-contact period is over, both): what a script should
+    /// schedule the message for. `None` when the send time is unknown; the send time itself when
+    /// nothing stands in the way. Found by stepping from one rule's end to the next until all
+    /// are quiet, so windows and periods that meet or overlap combine correctly.
+    pub fn send_after(&self, draft: &Draft) -> Option<jiff::Zoned> {
+        let tz = self.context.timezone.clone();
+        let mut t = draft.send_time()?.with_time_zone(tz);
+        // Each step moves past the end of a window or a period; a handful is plenty.
+        for _ in 0..64 {
+            let next = self
+                .rules
+                .iter()
+                .filter_map(|rule| match &rule.check {
+                    Check::SendWindow(c) => c.quiet_from(&t),
+                    Check::NoContact(c) => c.quiet_from(&t, draft, &self.context),
+                    _ => None,
+                })
+                .max();
+            match next {
+                Some(n) if n > t => t = n,
+                _ => return Some(t),
+            }
+        }
+        Some(t)
+    }
+
     /// Run every rule's examples; an empty result means they all hold.
     pub fn run_examples(&self) -> Vec<ExampleFailure> {
         let mut failures = Vec::new();
         for rule in &self.rules {
             for ex in &rule.meta.examples {
-                let draft = Draft::new(ex.text.clone());
+                let mut draft = Draft::new(ex.text.clone());
+                let default_context = Context::default();
+                let mut context = &default_context;
+                if let Some(setup) = &ex.setup {
+                    draft = draft
+                        .with_send_time(setup.at.clone())
+                        .with_thread(setup.thread.clone());
+                    context = &setup.context;
+                }
                 let found: Vec<Diagnostic> = self
-                    .check(&draft)
+                    .check_in(&draft, context)
                     .into_iter()
                     .filter(|d| d.rule == rule.meta.id)
                     .collect();
@@ -450,6 +585,42 @@ fn compile_rule(
                 Check::Count(count::CountCheck::compile(check.into_inner(), &mut cx)?),
             )
         }
+        "send-window" => {
+            let f: RuleFile<send_window::SendWindowSpec> = parse(path, source)?;
+            let (meta, check) = split(f);
+            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
+            (
+                "send-window",
+                meta,
+                Check::SendWindow(send_window::SendWindowCheck::compile(
+                    check.into_inner(),
+                    &mut cx,
+                )?),
+            )
+        }
+        "no-contact" => {
+            let f: RuleFile<no_contact::NoContactSpec> = parse(path, source)?;
+            let (meta, check) = split(f);
+            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
+            (
+                "no-contact",
+                meta,
+                Check::NoContact(no_contact::NoContactCheck::compile(
+                    check.into_inner(),
+                    &mut cx,
+                )?),
+            )
+        }
+        "thread" => {
+            let f: RuleFile<thread::ThreadSpec> = parse(path, source)?;
+            let (meta, check) = split(f);
+            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
+            (
+                "thread",
+                meta,
+                Check::Thread(thread::ThreadCheck::compile(check.into_inner(), &mut cx)?),
+            )
+        }
         other => {
             let mut err = SourceError::at(
                 path,
@@ -477,8 +648,9 @@ fn compile_rule(
     for ex in example {
         let span = ex.span();
         let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
-        let ex = ex.into_inner();
-        let (bad, text) = match (ex.bad, ex.good) {
+        let mut ex = ex.into_inner();
+        let setup = example_setup(&ex, path, source, span.clone())?;
+        let (bad, text) = match (ex.bad.take(), ex.good.take()) {
             (Some(t), None) => (true, t),
             (None, Some(t)) => (false, t),
             _ => {
@@ -513,6 +685,7 @@ fn compile_rule(
             text,
             flagged: ex.flagged,
             line,
+            setup,
         });
     }
     Ok(Rule {
@@ -530,6 +703,85 @@ fn compile_rule(
         },
         check,
     })
+}
+
+/// Read an example's `at`, `timezone`, `since` and `thread` once, at load.
+fn example_setup(
+    ex: &ExampleSpec,
+    path: &str,
+    source: &str,
+    span: Range<usize>,
+) -> Result<Option<ExampleSetup>, SourceError> {
+    if ex.at.is_none() && ex.timezone.is_none() && ex.since.is_none() && ex.thread.is_none() {
+        return Ok(None);
+    }
+    let err = |message: String| SourceError::at(path, source, span.clone(), message);
+    let timezone = match &ex.timezone {
+        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+            err(format!(
+                "`timezone = {name:?}` is not an IANA time zone name"
+            ))
+        })?,
+        None => jiff::tz::TimeZone::UTC,
+    };
+    // Examples have fixed dates: `now` and `HH:MM` would make them depend on the day they run.
+    let epoch = jiff::Timestamp::UNIX_EPOCH.to_zoned(timezone.clone());
+    let when = |text: &str, what: &str| -> Result<jiff::Zoned, SourceError> {
+        match crate::time::SendAt::parse(text) {
+            Ok(at @ (crate::time::SendAt::Local(_) | crate::time::SendAt::Exact(_))) => at
+                .resolve(&epoch)
+                .map(|t| t.with_time_zone(timezone.clone()))
+                .map_err(|e| err(format!("{what}: {e}"))),
+            Ok(_) => Err(err(format!("{what} needs a date: `{text}`"))),
+            Err(e) => Err(err(format!("{what}: {e}"))),
+        }
+    };
+    let at = ex.at.as_deref().map(|a| when(a, "`at`")).transpose()?;
+    let since = match &ex.since {
+        Some(s) => Some(
+            s.parse::<jiff::civil::Date>()
+                .map_err(|_| err(format!("`since = {s:?}` is not a date like \"2026-11-20\"")))?,
+        ),
+        None => None,
+    };
+    let thread = match &ex.thread {
+        None => None,
+        Some(entries) => {
+            let mut messages = Vec::with_capacity(entries.len());
+            for e in entries {
+                let at =
+                    e.at.as_deref()
+                        .map(|a| when(a, "a thread message's `at`"))
+                        .transpose()?;
+                messages.push(Message {
+                    from: e.from.clone(),
+                    at,
+                    line: 0,
+                    draft_source: e.text.clone(),
+                    body: 0..e.text.len(),
+                    time_span: None,
+                    map: SpanMap::default(),
+                });
+            }
+            let conversation = crate::conversation::Conversation {
+                format: crate::conversation::ExportFormat::Exlint,
+                source: String::new(),
+                me: Some("me".into()),
+                messages,
+            };
+            Some(conversation.facts_for_next("me"))
+        }
+    };
+    Ok(Some(ExampleSetup {
+        at,
+        context: Context {
+            timezone,
+            no_contact: NoContact { since, days: None },
+            me: Some("me".into()),
+            date_order: None,
+        },
+        thread,
+    }))
 }
 
 struct FileMeta {

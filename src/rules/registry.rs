@@ -30,4 +30,8 @@ builtin![
     "shouting",
     "over-apology",
     "question-flood",
+    // time and context: when it is sent, and what came before
+    "late-night",
+    "no-contact",
+    "double-text",
 ];

@@ -1,0 +1,448 @@
+//! WhatsApp's "Export chat" text files, in both styles:
+//!
+//! ```text
+//! 28/11/2026, 02:14 - Sam: are you awake?               Android
+//! [28/11/2026, 02:14:05] Sam: are you awake?            iOS
+//! 11/28/26, 2:14 AM - Sam: are you awake?               Android, US locale, 12-hour clock
+//! ```
+//!
+//! What real exports contain and we handle: U+200E marks at the start of lines and texts, U+202F
+//! (narrow no-break space) before AM/PM, U+202A/U+202C around phone numbers, `<Media omitted>`
+//! and `image omitted`, messages over several lines (a line that does not start with a
+//! timestamp continues the message before it), and system notices without an author (Android)
+//! or with a U+200E-marked text (iOS), which are not messages.
+//!
+//! Dates: the same export can be day-first or month-first, and WhatsApp does not say which. If
+//! any date's first number is above 12 the file is day-first; if any second number is, it is
+//! month-first (both at once is an error); four-digit first numbers are year-first. When no date
+//! decides, the configured order is used, and without one, day-first (the more common order
+//! worldwide; `--date-order mdy` for US exports).
+//!
+//! A line that starts like a timestamp but cannot be read (a truncated export, a bad date) is an
+//! error naming its line rather than a guess.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use jiff::civil::{Date, DateTime, Time};
+use regex::Regex;
+
+use crate::context::{Context, DateOrder, clean_name, is_invisible_mark};
+use crate::conversation::{Conversation, ExportFormat, Message, SpanMap};
+use crate::time::first_instant_at;
+
+use super::{ParseError, lines_from};
+
+const DATE: &str = r"(?P<date>(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4}))";
+const TIME: &str = r"(?P<time>(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)(?:[ \x{202F}\x{00A0}]?(?P<ampm>[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?))?";
+
+static ANDROID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^{DATE},? {TIME} [-–] (?P<rest>.*)$")).expect("valid regex")
+});
+static IOS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^\[{DATE},? {TIME}\] (?P<rest>.*)$")).expect("valid regex")
+});
+/// Starts like a timestamp: such a line must parse, or the export is reported broken.
+static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? \d{1,2}:").expect("valid regex")
+});
+
+/// Strip the invisible marks a line may start with; returns the byte count stripped.
+fn lead_marks(line: &str) -> usize {
+    line.len() - line.trim_start_matches(is_invisible_mark).len()
+}
+
+/// Is this text a WhatsApp export? Its first non-blank line must be a complete timestamp line.
+pub fn detect(text: &str) -> bool {
+    let Some(first) = text.lines().find(|l| !l.trim().is_empty()) else {
+        return false;
+    };
+    let line = &first[lead_marks(first)..];
+    ANDROID.is_match(line) || IOS.is_match(line)
+}
+
+/// One timestamp line, before the date order is known.
+struct Stamp {
+    ios: bool,
+    /// Byte offsets in the source.
+    line: Range<usize>,
+    stamp: Range<usize>,
+    rest: Range<usize>,
+    a: u32,
+    a_digits: usize,
+    b: u32,
+    c: u32,
+    c_digits: usize,
+    h: u32,
+    m: u32,
+    s: u32,
+    ampm: Option<bool>,
+}
+
+enum Entry {
+    Stamp(Stamp),
+    /// A line continuing the previous entry: its source range.
+    More(Range<usize>),
+}
+
+pub fn parse(source: &str, context: &Context) -> Result<Conversation, ParseError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    for (start, end, _) in lines_from(source, 0) {
+        let raw = &source[start..end];
+        let skip = lead_marks(raw);
+        let line = &raw[skip..];
+        let caps = IOS
+            .captures(line)
+            .map(|c| (true, c))
+            .or_else(|| ANDROID.captures(line).map(|c| (false, c)));
+        let Some((ios, caps)) = caps else {
+            if LOOSE.is_match(line) {
+                return Err(ParseError::new(
+                    start,
+                    format!(
+                        "cannot read this WhatsApp line (expected a date, a time, then the sender): `{}`",
+                        line.chars().take(60).collect::<String>()
+                    ),
+                ));
+            }
+            if entries.is_empty() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return Err(ParseError::new(
+                    start,
+                    "a WhatsApp export starts with a dated line",
+                ));
+            }
+            entries.push(Entry::More(start..end));
+            continue;
+        };
+        let at = |name: &str| {
+            caps.name(name)
+                .map_or(0..0, |m| start + skip + m.start()..start + skip + m.end())
+        };
+        let num = |name: &str| {
+            caps.name(name)
+                .map_or(0, |m| m.as_str().parse::<u32>().unwrap_or(u32::MAX))
+        };
+        let digits = |name: &str| caps.name(name).map_or(0, |m| m.as_str().len());
+        let stamp_end = caps
+            .name("ampm")
+            .or_else(|| caps.name("time"))
+            .map_or(0, |m| start + skip + m.end());
+        let stamp_start = start + skip;
+        entries.push(Entry::Stamp(Stamp {
+            ios,
+            line: start..end,
+            stamp: stamp_start..stamp_end + usize::from(ios),
+            rest: at("rest"),
+            a: num("a"),
+            a_digits: digits("a"),
+            b: num("b"),
+            c: num("c"),
+            c_digits: digits("c"),
+            h: num("h"),
+            m: num("m"),
+            s: caps
+                .name("s")
+                .map_or(0, |m| m.as_str().parse().unwrap_or(u32::MAX)),
+            ampm: caps
+                .name("ampm")
+                .map(|m| m.as_str().starts_with(['p', 'P'])),
+        }));
+    }
+    let order = date_order(&entries, context.date_order)?;
+    let mut messages: Vec<Message> = Vec::new();
+    let mut ios_count = 0;
+    let mut android_count = 0;
+    // Is the latest entry a message (so continuation lines extend it) or a system notice?
+    let mut open_message = false;
+    for entry in &entries {
+        match entry {
+            Entry::More(range) => {
+                if open_message {
+                    if let Some(m) = messages.last_mut() {
+                        extend(m, source, range.end);
+                    }
+                }
+            }
+            Entry::Stamp(st) => {
+                if st.ios {
+                    ios_count += 1;
+                } else {
+                    android_count += 1;
+                }
+                let when = civil(st, order)?;
+                let at = first_instant_at(when, &context.timezone)
+                    .map_err(|e| ParseError::new(st.line.start, e))?;
+                let rest = &source[st.rest.clone()];
+                let (author, text_start) = match rest.find(": ") {
+                    Some(i) => (&rest[..i], st.rest.start + i + 2),
+                    None => match rest.strip_suffix(':') {
+                        Some(author) => (author, st.rest.end),
+                        None => {
+                            open_message = false; // Android system notice: no author.
+                            continue;
+                        }
+                    },
+                };
+                let text_start = text_start + lead_marks(&source[text_start..st.line.end]);
+                if st.ios && is_ios_notice(&source[st.rest.start + author.len()..st.line.end]) {
+                    open_message = false;
+                    continue;
+                }
+                let block = st.line.start..st.line.end;
+                messages.push(Message {
+                    from: clean_name(author),
+                    at: Some(at),
+                    line: super::line_number(source, st.line.start),
+                    draft_source: source[block.clone()].to_owned(),
+                    body: text_start - block.start..block.len(),
+                    time_span: Some(st.stamp.start - block.start..st.stamp.end - block.start),
+                    map: SpanMap::shifted(block.start, block.len()),
+                });
+                open_message = true;
+            }
+        }
+    }
+    let format = if ios_count > android_count {
+        ExportFormat::WhatsAppIos
+    } else {
+        ExportFormat::WhatsAppAndroid
+    };
+    Ok(Conversation {
+        format,
+        source: source.to_owned(),
+        me: None,
+        messages,
+    })
+}
+
+/// Grow a message to take in a continuation line ending at `end`.
+fn extend(m: &mut Message, source: &str, end: usize) {
+    let block_start = m.map.map(0..0).start;
+    m.draft_source = source[block_start..end].to_owned();
+    m.body.end = m.draft_source.len();
+    m.map = SpanMap::shifted(block_start, m.draft_source.len());
+}
+
+/// iOS writes notices as if someone sent them, with a text that starts with U+200E. Attachments
+/// and deleted messages look the same but were sent by someone, so they stay messages.
+fn is_ios_notice(after_author: &str) -> bool {
+    let text = after_author.trim_start_matches([':', ' ']);
+    if !text.starts_with('\u{200e}') {
+        return false;
+    }
+    let text = text.trim_start_matches(is_invisible_mark).trim();
+    let sent = text.ends_with("omitted")
+        || text.starts_with("<attached:")
+        || text.contains("message was deleted")
+        || text.contains("deleted this message");
+    !sent
+}
+
+fn date_order(
+    entries: &[Entry],
+    configured: Option<DateOrder>,
+) -> Result<Option<DateOrder>, ParseError> {
+    let mut day_first: Option<usize> = None;
+    let mut month_first: Option<usize> = None;
+    for e in entries {
+        let Entry::Stamp(st) = e else { continue };
+        if st.a_digits == 4 {
+            continue;
+        }
+        if st.a > 12 && day_first.is_none() {
+            day_first = Some(st.line.start);
+        }
+        if st.b > 12 && month_first.is_none() {
+            month_first = Some(st.line.start);
+        }
+    }
+    match (day_first, month_first, configured) {
+        (Some(_), Some(at), _) => Err(ParseError::new(
+            at,
+            "this export mixes day-first and month-first dates; which is it?",
+        )),
+        (Some(at), None, Some(DateOrder::MonthFirst)) => Err(ParseError::new(
+            at,
+            "this date is day-first, but month-first was asked for (--date-order)",
+        )),
+        (None, Some(at), Some(DateOrder::DayFirst)) => Err(ParseError::new(
+            at,
+            "this date is month-first, but day-first was asked for (--date-order)",
+        )),
+        (Some(_), None, _) => Ok(Some(DateOrder::DayFirst)),
+        (None, Some(_), _) => Ok(Some(DateOrder::MonthFirst)),
+        (None, None, c) => Ok(Some(c.unwrap_or(DateOrder::DayFirst))),
+    }
+}
+
+fn civil(st: &Stamp, order: Option<DateOrder>) -> Result<DateTime, ParseError> {
+    let bad = |what: String| ParseError::new(st.line.start, what);
+    let (year, month, day) = if st.a_digits == 4 {
+        (st.a, st.b, st.c)
+    } else {
+        let year = match st.c_digits {
+            2 => 2000 + st.c,
+            4 => st.c,
+            _ => return Err(bad(format!("`{}` is not a year", st.c))),
+        };
+        match order.unwrap_or(DateOrder::DayFirst) {
+            DateOrder::DayFirst => (year, st.b, st.a),
+            DateOrder::MonthFirst => (year, st.a, st.b),
+        }
+    };
+    let date = i16::try_from(year)
+        .ok()
+        .zip(i8::try_from(month).ok())
+        .zip(i8::try_from(day).ok())
+        .and_then(|((y, m), d)| Date::new(y, m, d).ok())
+        .ok_or_else(|| bad(format!("there is no day {day} in month {month} of {year}")))?;
+    let hour = match st.ampm {
+        None if st.h < 24 => st.h,
+        Some(pm) if (1..=12).contains(&st.h) => st.h % 12 + if pm { 12 } else { 0 },
+        _ => return Err(bad(format!("{}:{:02} is not a time of day", st.h, st.m))),
+    };
+    let time = i8::try_from(hour)
+        .ok()
+        .zip(i8::try_from(st.m).ok())
+        .zip(i8::try_from(st.s).ok())
+        .and_then(|((h, m), s)| Time::new(h, m, s, 0).ok())
+        .ok_or_else(|| bad(format!("{}:{:02} is not a time of day", st.h, st.m)))?;
+    Ok(date.to_datetime(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx() -> Context {
+        Context {
+            timezone: jiff::tz::TimeZone::get("Europe/Berlin").unwrap(),
+            ..Context::default()
+        }
+    }
+
+    fn summary(c: &Conversation) -> Vec<(String, String, String)> {
+        c.messages
+            .iter()
+            .map(|m| {
+                (
+                    m.from.clone(),
+                    crate::time::rfc3339(m.at.as_ref().unwrap()),
+                    m.text().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    const ANDROID_CHAT: &str = "\
+28/11/2026, 01:58 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.
+28/11/2026, 01:58 - Sam: hey
+28/11/2026, 02:14 - Sam: you up?
+still thinking about saturday
+28/11/2026, 02:20 - Sam: <Media omitted>
+";
+    const IOS_CHAT: &str = "\
+\u{200e}[28/11/2026, 01:58:00] Alex: \u{200e}Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.
+[28/11/2026, 01:58:00] Sam: hey
+[28/11/2026, 02:14:00] Sam: you up?
+still thinking about saturday
+\u{200e}[28/11/2026, 02:20:00] Sam: <Media omitted>
+";
+
+    #[test]
+    fn android_and_ios_read_the_same() {
+        let a = parse(ANDROID_CHAT, &cx()).unwrap();
+        let i = parse(IOS_CHAT, &cx()).unwrap();
+        assert_eq!(a.format, ExportFormat::WhatsAppAndroid);
+        assert_eq!(i.format, ExportFormat::WhatsAppIos);
+        assert_eq!(summary(&a), summary(&i));
+        let s = summary(&a);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[1].2, "you up?\nstill thinking about saturday");
+        assert_eq!(s[1].1, "2026-11-28T02:14:00+01:00");
+        // Spans map back into the file, and the timestamp is where the time rules point.
+        let m = &a.messages[1];
+        assert_eq!(&ANDROID_CHAT[m.map.map(m.body.clone())], m.text());
+        assert_eq!(
+            &m.draft_source[m.time_span.clone().unwrap()],
+            "28/11/2026, 02:14"
+        );
+        let m = &i.messages[1];
+        assert_eq!(
+            &m.draft_source[m.time_span.clone().unwrap()],
+            "[28/11/2026, 02:14:00]"
+        );
+        assert_eq!(m.line, 3);
+    }
+
+    #[test]
+    fn twelve_hour_clocks_narrow_spaces_and_month_first() {
+        let chat = "11/28/26, 2:14\u{202f}AM - \u{202a}+49 170 1234567\u{202c}: hi\n11/28/26, 12:05\u{202f}PM - Sam: lunch?\n12/1/26, 12:30 am - Sam: late\n";
+        let c = parse(chat, &cx()).unwrap();
+        let s = summary(&c);
+        assert_eq!(s[0].0, "+49 170 1234567");
+        assert_eq!(s[0].1, "2026-11-28T02:14:00+01:00");
+        assert_eq!(s[1].1, "2026-11-28T12:05:00+01:00");
+        assert_eq!(s[2].1, "2026-12-01T00:30:00+01:00");
+        let ios = "[2026-11-28, 14:02:09] Sam: year first\n[28.11.26, 14:03:00] Alex: dots\n";
+        let s = summary(&parse(ios, &cx()).unwrap());
+        assert_eq!(s[0].1, "2026-11-28T14:02:09+01:00");
+        assert_eq!(s[1].1, "2026-11-28T14:03:00+01:00");
+    }
+
+    #[test]
+    fn ambiguous_dates_prefer_day_first_unless_told() {
+        let chat = "03/04/2026, 10:00 - Sam: hi\n";
+        let day_first = summary(&parse(chat, &cx()).unwrap());
+        assert!(day_first[0].1.starts_with("2026-04-03"), "{day_first:?}");
+        let mdy = Context {
+            date_order: Some(DateOrder::MonthFirst),
+            ..cx()
+        };
+        assert!(
+            summary(&parse(chat, &mdy).unwrap())[0]
+                .1
+                .starts_with("2026-03-04")
+        );
+        // One unambiguous date decides for the whole file.
+        let chat = "03/04/2026, 10:00 - Sam: hi\n03/25/2026, 10:00 - Sam: again\n";
+        assert!(
+            summary(&parse(chat, &cx()).unwrap())[0]
+                .1
+                .starts_with("2026-03-04")
+        );
+        let mixed = "25/03/2026, 10:00 - Sam: hi\n03/25/2026, 10:00 - Sam: again\n";
+        let e = parse(mixed, &cx()).unwrap_err();
+        assert!(e.message.contains("mixes"), "{}", e.message);
+    }
+
+    #[test]
+    fn broken_lines_are_errors_with_their_place() {
+        let truncated = "28/11/2026, 01:58 - Sam: hey\n28/11/2026, 02:1";
+        let e = parse(truncated, &cx()).unwrap_err();
+        assert_eq!(super::super::line_number(truncated, e.offset), 2);
+        for bad in [
+            "31/02/2026, 10:00 - Sam: hi\n",
+            "28/11/2026, 25:00 - Sam: hi\n",
+            "28/11/2026, 13:00 PM - Sam: hi\n",
+            "28/11/202, 10:00 - Sam: hi\n",
+        ] {
+            assert!(parse(bad, &cx()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn detection_needs_a_dated_first_line() {
+        assert!(detect(ANDROID_CHAT));
+        assert!(detect(IOS_CHAT));
+        assert!(detect("\n\n28/11/2026, 01:58 - Sam: hey"));
+        assert!(!detect(
+            "hey, it's been a while\n28/11/2026, 01:58 - Sam: hey"
+        ));
+        assert!(!detect("28/11 was a good day"));
+        assert!(!detect(""));
+    }
+}
