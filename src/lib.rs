@@ -7,6 +7,7 @@
 pub mod diagnostic;
 pub mod draft;
 pub mod error;
+pub mod fs;
 pub mod input;
 pub mod lexicon;
 pub mod render;
