@@ -4,6 +4,7 @@
 //! [`Diagnostic`]s → a renderer in [`render`]. The library computes; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod config;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod rules;
 pub mod text;
 pub mod time;
 
+pub use config::{Config, Locations, ResolvedConfig};
 pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, Suggestion, Tally};
 pub use draft::{ColumnUnit, Draft, LineCol, LineIndex};
 pub use error::SourceError;
