@@ -34,6 +34,8 @@ pub const FILE_NAME: &str = "exlint.toml";
 pub const USER_FILE_NAME: &str = "config.toml";
 /// Where `exlint ignore` records findings, next to the project config.
 pub const IGNORE_FILE_NAME: &str = ".exlintignore";
+/// What `exlint init` writes: every key, commented out, with a line on what it does.
+pub const STARTER: &str = include_str!("starter.toml");
 /// The default no-contact period, in days (the guide says 21 to 30).
 pub const DEFAULT_NO_CONTACT_DAYS: u32 = 21;
 
@@ -50,14 +52,28 @@ pub struct Locations {
 }
 
 impl Locations {
-    fn shown(&self, path: &Path) -> String {
-        self.cwd
-            .as_deref()
-            .and_then(|cwd| path.strip_prefix(cwd).ok())
-            .filter(|rel| !rel.as_os_str().is_empty())
-            .unwrap_or(path)
-            .display()
-            .to_string()
+    /// A path as the user should see it: relative to `cwd` when it is close by (below it, or up
+    /// to two folders above), else as it is.
+    pub fn shown(&self, path: &Path) -> String {
+        let Some(cwd) = self.cwd.as_deref().filter(|_| path.is_absolute()) else {
+            return path.display().to_string();
+        };
+        let (p, c): (Vec<_>, Vec<_>) = (path.components().collect(), cwd.components().collect());
+        let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
+        let ups = c.len() - common;
+        if common <= 1 || ups > 2 {
+            return path.display().to_string();
+        }
+        let mut rel = PathBuf::new();
+        for _ in 0..ups {
+            rel.push("..");
+        }
+        rel.extend(&p[common..]);
+        if rel.as_os_str().is_empty() {
+            ".".to_owned()
+        } else {
+            rel.display().to_string()
+        }
     }
 }
 
@@ -408,6 +424,7 @@ impl Config {
                 RuleState {
                     id: rule.meta.id.clone(),
                     kind: rule.meta.kind,
+                    summary: rule.meta.summary.clone(),
                     path: rule.meta.path.clone(),
                     enabled: s.enabled.clone(),
                     severity: s.severity.clone().unwrap_or_else(|| {
@@ -553,6 +570,7 @@ pub struct Conversation {
 pub struct RuleState {
     pub id: String,
     pub kind: &'static str,
+    pub summary: String,
     /// The rule file.
     pub path: String,
     pub enabled: Sourced<bool>,
