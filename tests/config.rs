@@ -538,3 +538,21 @@ fn the_man_page_documents_every_subcommand() {
     let test_page = fs::read_to_string(page("exlint-rules-test")).unwrap();
     assert!(test_page.contains("examples"), "{test_page}");
 }
+
+/// The example in the README's Configuration section is a working config.
+#[test]
+fn the_readme_config_example_loads() {
+    let readme = include_str!("../README.md");
+    let section = readme.split("## Configuration").nth(1).unwrap();
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let w = World::new();
+    w.write("project/exlint.toml", example)
+        .write("project/my-rules/dog.toml", DOG_RULE);
+    let r = w.run(&["config", "--profile", "alex"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("warn-words = 40"), "{}", r.stdout);
+}
