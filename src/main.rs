@@ -501,7 +501,7 @@ fn write_config(out: &mut dyn Write, r: &ResolvedConfig, at: &Locations) -> io::
     }
 
     for rule in &r.rule_states {
-        writeln!(out, "\n[rules.{}]", toml_key(&rule.id))?;
+        writeln!(out, "\n[rules.{}]", cfg::edit::table_key(&rule.id))?;
         if !rule.enabled.value {
             line(out, "severity = \"off\"", &rule.enabled.origin)?;
             continue;
@@ -542,18 +542,6 @@ fn list(out: &mut dyn Write, key: &str, items: &[Sourced<String>]) -> io::Result
 
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
-}
-
-/// A table key: bare when TOML allows it, quoted otherwise ("my-rules/dog").
-fn toml_key(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        s.to_owned()
-    } else {
-        toml_str(s)
-    }
 }
 
 fn fail_on_str(f: FailOn) -> &'static str {

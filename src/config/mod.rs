@@ -10,6 +10,7 @@
 //! This module never looks at the environment or the current folder: the binary (or the editor
 //! server) finds the folders and passes them in as [`Locations`].
 
+pub mod edit;
 pub mod ignore;
 mod schema;
 
