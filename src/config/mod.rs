@@ -408,7 +408,9 @@ impl Config {
                     .meta
                     .settings
                     .iter()
-                    .filter(|(k, _)| !s.settings.contains_key(k))
+                    .filter(|(k, _)| {
+                        !s.settings.contains_key(k) && !s.settings.contains_key(alias_of(k))
+                    })
                     .map(|(k, v)| {
                         (
                             k.clone(),
@@ -652,6 +654,22 @@ fn point_at_dir(err: SourceError, file: &ConfigFile, dir: &Spanned<String>) -> S
     }
 }
 
+/// The other name of a setting that has two (`max-words` / `warn-words`), or the name itself.
+fn alias_of(key: &str) -> &str {
+    crate::rules::metric::ALIASES
+        .iter()
+        .find_map(|(a, b)| {
+            if key == *a {
+                Some(*b)
+            } else if key == *b {
+                Some(*a)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(key)
+}
+
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -774,6 +792,11 @@ impl State {
                     key_span: key.span(),
                     value_span: value.span(),
                 };
+                // A later layer's `max-words` replaces an earlier `warn-words`: one limit.
+                let alias = alias_of(key.get_ref());
+                if alias != key.get_ref() {
+                    rule.settings.remove(alias);
+                }
                 rule.settings
                     .insert(key.get_ref().clone(), (setting, origin(key.span())));
             }

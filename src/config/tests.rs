@@ -134,6 +134,26 @@ fn layers_apply_in_order_and_the_nearest_project_file_wins() {
     let found = lint(&Draft::new(words.as_str()), &r.rules);
     assert_eq!(found[0].severity, Severity::Error);
 
+    // One limit under two names: a later layer's `max-words` replaces `warn-words`.
+    tree.write(
+        "project/exlint.toml",
+        "[rules.too-long]\nerror-words = 20\nmax-words = 12\n",
+    );
+    let r = tree.resolve().unwrap();
+    let words = "word ".repeat(11);
+    assert!(lint(&Draft::new(words.as_str()), &r.rules).is_empty());
+    let too_long = r.rule_states.iter().find(|s| s.id == "too-long").unwrap();
+    let keys: Vec<&str> = too_long.settings.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["error-words", "max-words"],
+        "no stale warn-words shown"
+    );
+    tree.write(
+        "project/exlint.toml",
+        "[rules.too-long]\nerror-words = 20\n",
+    );
+
     // --config on top, then flags on top of that.
     tree.write("elsewhere.toml", "fail-on = \"warning\"\n");
     let mut config = tree.config().unwrap();

@@ -42,6 +42,12 @@ pub struct MetricSettings {
     error_sentences: Option<usize>,
 }
 
+/// Setting names that mean the same limit: a config layer that sets one replaces the other.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("max-words", "warn-words"),
+    ("max-sentences", "warn-sentences"),
+];
+
 impl Configurable for MetricSpec {
     type Settings = MetricSettings;
     const SETTINGS: &'static [&'static str] = &[
