@@ -30,12 +30,14 @@ pub struct Cli {
 pub enum Command {
     /// Lint drafts ("-" or no FILE with piped input reads stdin)
     Check(CheckArgs),
-    /// List every rule: id, default severity, what it catches
-    Rules,
+    /// List every rule: id, severity (after your config), what it catches
+    Rules(RulesArgs),
     /// Explain one rule: what it catches, why, the guide step, examples
     Explain {
         /// The rule id, e.g. begging
         id: String,
+        #[command(flatten)]
+        config: ConfigArgs,
     },
     /// Run the language server on stdin/stdout, for editors (see README, "Editors")
     Lsp {
@@ -43,6 +45,99 @@ pub enum Command {
         #[arg(long, hide = true)]
         stdio: bool,
     },
+    /// Print the effective configuration and where each value comes from
+    Config(ConfigCommandArgs),
+    /// Stop reporting one finding of a draft, without editing the draft (.exlintignore)
+    Ignore(IgnoreArgs),
+    /// Write a commented starter exlint.toml
+    Init {
+        /// Folder to write it in [default: the current folder]
+        dir: Option<PathBuf>,
+        /// Replace an existing exlint.toml
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `exlint man > exlint.1`
+    Man {
+        /// Instead, write one page per command (exlint.1, exlint-check.1, …) into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Where configuration comes from: shared by every command that lints or lists rules.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// A config file applied on top of the discovered ones
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore the user and project config files and .exlintignore: built-in defaults only
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Apply the overrides of [profile.NAME] in the config files
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Only these rules, comma-separated ids or "all" (replaces the config's select)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Turn these rules off, comma-separated ids or "all"
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Run the examples of a folder of your own rule files; report each one that fails
+    Test {
+        /// The folder of rule files (*.toml)
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigCommandArgs {
+    /// A draft or folder whose configuration to show [default: the current folder]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IgnoreArgs {
+    /// The draft the finding is in
+    pub file: PathBuf,
+    /// The rule of the finding, e.g. begging
+    #[arg(long, value_name = "ID")]
+    pub rule: String,
+    /// Only the finding on this line (1-based)
+    #[arg(long, value_name = "N")]
+    pub line: Option<usize>,
+    /// Only the finding whose flagged words contain this text
+    #[arg(long = "match", value_name = "TEXT")]
+    pub matching: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,9 +149,16 @@ pub struct CheckArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value_t = FailOnArg::Warning)]
-    pub fail_on: FailOnArg,
+    /// Lowest severity that makes the exit code 1 [default: warning, or the config's fail-on]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+
+    /// Report findings silenced in .exlintignore too
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 
     /// Print nothing; only the exit code tells
     #[arg(long, short = 'q')]

@@ -18,6 +18,20 @@ pub struct SourceError {
     pub hint: Option<String>,
 }
 
+/// A text file we read (a config, a rule file) with the name to show for it: errors about a
+/// place in it need both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextFile {
+    pub path: String,
+    pub text: String,
+}
+
+impl TextFile {
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> SourceError {
+        SourceError::at(&self.path, &self.text, span, message)
+    }
+}
+
 impl SourceError {
     pub fn at(path: &str, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         SourceError {
@@ -94,10 +108,12 @@ impl fmt::Debug for SourceError {
     }
 }
 
-/// serde's unknown-field message lists the expected names: "unknown field `warn-wrds`, expected
+/// serde's unknown-field (and unknown-variant) message lists the expected names: "unknown field `warn-wrds`, expected
 /// one of `warn-words`, `error-words`". Turn that into "did you mean `warn-words`?".
 fn did_you_mean_from_message(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, rest) = rest.split_once('`')?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
     closest(unknown, expected.iter().copied()).map(|best| format!("did you mean `{best}`?"))
@@ -143,6 +159,11 @@ mod tests {
         assert_eq!(
             did_you_mean_from_message("unknown field `zzzzzzzz`, expected `a`"),
             None
+        );
+        let msg = "unknown variant `eror`, expected one of `error`, `warning`, `info`, `never`";
+        assert_eq!(
+            did_you_mean_from_message(msg).as_deref(),
+            Some("did you mean `error`?")
         );
     }
 

@@ -5,11 +5,13 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+pub mod config;
 pub mod context;
 pub mod conversation;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;
+pub mod fs;
 pub mod input;
 pub mod lexicon;
 pub mod lsp;
@@ -18,6 +20,7 @@ pub mod rules;
 pub mod text;
 pub mod time;
 
+pub use config::{Config, Locations, ResolvedConfig};
 pub use context::{Context, DateOrder, NoContact};
 pub use conversation::{Conversation, ThreadFacts};
 pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, Suggestion, Tally};

@@ -2,17 +2,24 @@
 
 mod cli;
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use exlint::check::{Checked, Run, check_bytes, thread_facts};
+use exlint::config::ignore::{self, Fingerprint, IgnoreList};
+use exlint::config::{self as cfg, Config, Locations, Origin, Overrides, ResolvedConfig, Sourced};
 use exlint::render::{self, FileResult, Outcome, human};
-use exlint::{Context, FailOn, NoContact, RuleSet, Tally};
+use exlint::{Context, FailOn, NoContact, SourceError, Tally, ThreadFacts, input};
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, Format};
+use cli::{
+    CheckArgs, Cli, ColorChoice, Command, ConfigArgs, ConfigCommandArgs, FailOnArg, Format,
+    IgnoreArgs, RulesAction, RulesArgs,
+};
 
 /// Exit codes are part of the interface scripts rely on.
 const EXIT_OK: u8 = 0;
@@ -34,8 +41,20 @@ fn main() -> ExitCode {
     let color = use_color(cli.color);
     let result = match &cli.command {
         Command::Check(args) => check(args, color),
-        Command::Rules => list_rules(),
-        Command::Explain { id } => explain(id),
+        Command::Rules(RulesArgs {
+            action: Some(RulesAction::Test { dir }),
+            ..
+        }) => test_rules(dir),
+        Command::Rules(RulesArgs {
+            action: None,
+            config,
+        }) => list_rules(config),
+        Command::Explain { id, config } => explain(id, config),
+        Command::Config(args) => show_config(args),
+        Command::Ignore(args) => ignore_finding(args),
+        Command::Init { dir, force } => init(dir.as_deref(), *force),
+        Command::Completions { shell } => completions(*shell),
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Lsp { .. } => lsp(),
     };
     match result {
@@ -59,20 +78,137 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// The built-in rules, or an annotated error and exit 2 if they fail to load.
-fn load_rules() -> Result<RuleSet, u8> {
-    RuleSet::builtin().map_err(|err| {
-        let _ = human::source_error(
-            &mut io::stderr().lock(),
-            &err,
-            human::Style { color: false },
-        );
-        EXIT_ERROR
+/// Report a config or rule-file error on stderr (annotated when we have the file's text) and
+/// give the exit code for it.
+fn config_error(err: &SourceError) -> u8 {
+    if err.source.is_empty() {
+        eprintln!("error: {err}");
+    } else {
+        let _ = human::source_error(&mut io::stderr().lock(), err, human::Style { color: false });
+    }
+    EXIT_ERROR
+}
+
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_default()
+}
+
+/// Where config files are looked for, from a start folder and the environment.
+fn locations(start_dir: PathBuf) -> Locations {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    Locations {
+        start_dir,
+        user_config_dir: cfg::user_config_dir(
+            var("XDG_CONFIG_HOME").as_deref(),
+            var("HOME").as_deref(),
+            var("APPDATA").as_deref(),
+        ),
+        cwd: Some(cwd()),
+    }
+}
+
+/// The absolute folder a draft's config search starts in: its own folder, or the current one for
+/// standard input.
+fn start_dir_for(draft: &Path) -> PathBuf {
+    let cwd = cwd();
+    if draft == Path::new("-") {
+        return cwd;
+    }
+    let dir = if draft.is_dir() {
+        draft
+    } else {
+        draft.parent().unwrap_or(Path::new(""))
+    };
+    let abs = cwd.join(dir);
+    abs.canonicalize().unwrap_or(abs)
+}
+
+/// The config for drafts in `start_dir`, with the command line's layer on top.
+fn load_config(
+    args: &ConfigArgs,
+    fail_on: Option<FailOnArg>,
+    start_dir: PathBuf,
+) -> Result<Config, SourceError> {
+    let at = locations(start_dir);
+    let mut config = if args.isolated {
+        Config::isolated(&at)
+    } else {
+        Config::discover(&at)?
+    };
+    if let Some(path) = &args.config {
+        config.add_file(path)?;
+    }
+    config.set_profile(args.profile.clone());
+    config.set_overrides(Overrides {
+        fail_on: fail_on.map(FailOn::from),
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        ignore: args.ignore.clone(),
+    });
+    Ok(config)
+}
+
+/// What linting the drafts of one place needs: the resolved config (its rules carrying the
+/// writer's context), its ignore list, "now", `--at` and what `--thread` says.
+struct Prepared {
+    resolved: ResolvedConfig,
+    ignored: IgnoreList,
+    now: jiff::Zoned,
+    at: Option<jiff::Zoned>,
+    thread: Option<ThreadFacts>,
+}
+
+/// Why a place's drafts cannot be linted: a config error (reported on the TOML) or a bad flag.
+enum Failure {
+    Config(SourceError),
+    Usage(String),
+}
+
+fn prepare(config: &Config, args: &CheckArgs) -> Result<Prepared, Failure> {
+    let mut resolved = config.resolve().map_err(Failure::Config)?;
+    let ignored = match config.ignore_file_path() {
+        Some(path) if !args.no_ignore => {
+            IgnoreList::load(&path, &config.shown(&path)).map_err(Failure::Config)?
+        }
+        _ => IgnoreList::default(),
+    };
+    let context = context_from(args, &resolved).map_err(Failure::Usage)?;
+    resolved.rules.set_context(context);
+    let now = now(&resolved.rules.context().timezone).map_err(Failure::Usage)?;
+    let at = match &args.at {
+        None => None,
+        Some(at) => Some(
+            exlint::time::parse_send_time(at, &now)
+                .map_err(|e| Failure::Usage(format!("--at: {e}")))?,
+        ),
+    };
+    let thread = match &args.thread {
+        None => None,
+        Some(path) => {
+            let shown = path.display().to_string();
+            let facts = read_file(path)
+                .map_err(|e| format!("--thread: {shown}: {}", describe_io(&e)))
+                .and_then(|bytes| {
+                    thread_facts(bytes, &shown, &resolved.rules)
+                        .map_err(|e| format!("--thread: {e}"))
+                });
+            Some(facts.map_err(Failure::Usage)?)
+        }
+    };
+    Ok(Prepared {
+        resolved,
+        ignored,
+        now,
+        at,
+        thread,
     })
 }
 
 /// "Now" for resolving send times: `EXLINT_NOW` (RFC 3339, for reproducible runs and tests), else
-/// the clock; either way on the writer's wall clock (`tz`).
+/// the clock, in the writer's time zone.
 fn now(tz: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
     let system = jiff::Zoned::now().with_time_zone(tz.clone());
     match std::env::var("EXLINT_NOW") {
@@ -83,90 +219,44 @@ fn now(tz: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
     }
 }
 
-/// The writer's situation from the flags. (The config file will fill the same struct first;
-/// flags win.) Without `--timezone` it is the system's zone, which honours `TZ`.
-fn context_from(args: &CheckArgs) -> Result<Context, String> {
+/// The writer's situation for the time rules: flags win over the config, the config over the
+/// defaults (the system's time zone; the rule file's no-contact length).
+fn context_from(args: &CheckArgs, config: &ResolvedConfig) -> Result<Context, String> {
     let timezone = match &args.timezone {
         Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
             format!("--timezone: `{name}` is not an IANA time zone name like Europe/Berlin")
         })?,
-        None => jiff::tz::TimeZone::system(),
+        None => match &config.timezone {
+            Some(tz) => tz.value.clone(),
+            None => jiff::tz::TimeZone::system(),
+        },
     };
     let since = match &args.no_contact_since {
         Some(s) => Some(
             s.parse::<jiff::civil::Date>()
                 .map_err(|_| format!("--no-contact-since: `{s}` is not a date like 2026-11-20"))?,
         ),
-        None => None,
+        None => config.no_contact.since.as_ref().map(|s| s.value),
     };
     if args.no_contact_days == Some(0) {
         return Err("--no-contact-days: give at least 1 day".into());
     }
+    let days = args.no_contact_days.or_else(|| {
+        let d = &config.no_contact.days;
+        (!matches!(d.origin, Origin::Default)).then_some(d.value)
+    });
     Ok(Context {
         timezone,
-        no_contact: NoContact {
-            since,
-            days: args.no_contact_days,
-        },
-        me: args.me.clone(),
+        no_contact: NoContact { since, days },
+        me: args
+            .me
+            .clone()
+            .or_else(|| config.conversation.me.as_ref().map(|m| m.value.clone())),
         date_order: args.date_order.map(Into::into),
     })
 }
 
 fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
-    let context = match context_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    let rules = match load_rules() {
-        Ok(r) => r.with_context(context),
-        Err(code) => return Ok(code),
-    };
-    let now = match now(&rules.context().timezone) {
-        Ok(now) => now,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_ERROR);
-        }
-    };
-    let at = match &args.at {
-        None => None,
-        Some(at) => match exlint::time::parse_send_time(at, &now) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                eprintln!("error: --at: {e}");
-                return Ok(EXIT_ERROR);
-            }
-        },
-    };
-    let thread = match &args.thread {
-        None => None,
-        Some(path) => {
-            let shown = path.display().to_string();
-            let facts = read_file(path)
-                .map_err(|e| format!("--thread: {shown}: {}", describe_io(&e)))
-                .and_then(|bytes| {
-                    thread_facts(bytes, &shown, &rules).map_err(|e| format!("--thread: {e}"))
-                });
-            match facts {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(EXIT_ERROR);
-                }
-            }
-        }
-    };
-    let run = Run {
-        rules: &rules,
-        now,
-        at,
-        thread,
-    };
-
     // Collect inputs: named files, "-" for stdin, or stdin when it is piped and nothing is named.
     let mut names: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     if names.is_empty() {
@@ -183,8 +273,43 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
 
-    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
+    // Each draft gets the config of its own folder; drafts under the same config files share one
+    // compiled rule set.
+    let mut by_dir: HashMap<PathBuf, Rc<Prepared>> = HashMap::new();
+    let mut by_files: HashMap<(Vec<PathBuf>, Option<PathBuf>), Rc<Prepared>> = HashMap::new();
+    let mut prepared: Vec<Rc<Prepared>> = Vec::with_capacity(names.len());
     for name in &names {
+        let dir = start_dir_for(Path::new(name));
+        if let Some(p) = by_dir.get(&dir) {
+            prepared.push(p.clone());
+            continue;
+        }
+        let config = match load_config(&args.config, args.fail_on, dir.clone()) {
+            Ok(c) => c,
+            Err(e) => return Ok(config_error(&e)),
+        };
+        let key = (
+            config.files().iter().map(|f| f.path.clone()).collect(),
+            config.ignore_file_path(),
+        );
+        let p = match by_files.get(&key) {
+            Some(p) => p.clone(),
+            None => match prepare(&config, args) {
+                Ok(p) => Rc::new(p),
+                Err(Failure::Config(e)) => return Ok(config_error(&e)),
+                Err(Failure::Usage(e)) => {
+                    eprintln!("error: {e}");
+                    return Ok(EXIT_ERROR);
+                }
+            },
+        };
+        by_files.insert(key, p.clone());
+        by_dir.insert(dir, p.clone());
+        prepared.push(p);
+    }
+
+    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
+    for (name, p) in names.iter().zip(&prepared) {
         let shown = if name == "-" {
             "<stdin>".to_owned()
         } else {
@@ -196,8 +321,17 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         } else {
             read_file(Path::new(name))
         };
+        let run = Run {
+            rules: &p.resolved.rules,
+            now: p.now.clone(),
+            at: p.at.clone(),
+            thread: p.thread.clone(),
+        };
         let result = match bytes {
-            Ok(bytes) => check_bytes(bytes, &shown, &run),
+            Ok(bytes) => check_bytes(bytes, &shown, &run).map(|mut c| {
+                p.ignored.retain(&c.draft, &mut c.diagnostics);
+                c
+            }),
             Err(e) => Err(format!("{shown}: {}", describe_io(&e))),
         };
         checked.push((shown, result));
@@ -224,8 +358,11 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
 
     let mut tally = Tally::default();
     results.iter().for_each(|r| tally.merge(r.tally()));
-    let fail_on: FailOn = args.fail_on.into();
-    let failed = fail_on.fails(&tally);
+    // Each draft is held to its own config's fail-on.
+    let failed = results
+        .iter()
+        .zip(&prepared)
+        .any(|(r, p)| p.resolved.fail_on.value.fails(&r.tally()));
     let input_error = results
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Failed { .. }));
@@ -241,7 +378,9 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         let style = human::Style { color };
         match args.format {
             Format::Human => {
-                human::render(&mut out, &results, &rules, style)?;
+                for (r, p) in results.iter().zip(&prepared) {
+                    human::render(&mut out, std::slice::from_ref(r), &p.resolved.rules, style)?;
+                }
                 let linted = results
                     .iter()
                     .filter(|r| matches!(r.outcome, Outcome::Linted { .. }))
@@ -265,8 +404,6 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
     })
 }
 
-/// The language server. Exit code 0 after `shutdown` then `exit`, 1 when the client left without
-/// shutting down (what the LSP spec asks).
 fn lsp() -> io::Result<u8> {
     let (connection, io_threads) = exlint::lsp::stdio();
     let clean = exlint::lsp::run(connection);
@@ -293,36 +430,41 @@ fn describe_io(e: &io::Error) -> String {
     }
 }
 
-fn list_rules() -> io::Result<u8> {
-    let rules = match load_rules() {
+/// Every rule as the config in the current folder leaves it ("off" when it is turned off).
+fn list_rules(args: &ConfigArgs) -> io::Result<u8> {
+    let resolved = match load_config(args, None, cwd()).and_then(|c| c.resolve()) {
         Ok(r) => r,
-        Err(code) => return Ok(code),
+        Err(e) => return Ok(config_error(&e)),
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let width = rules
-        .rules()
-        .iter()
-        .map(|r| r.meta.id.len())
-        .max()
-        .unwrap_or(0);
-    for rule in rules.rules() {
-        let m = &rule.meta;
+    let states = &resolved.rule_states;
+    let width = states.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for rule in states {
+        let severity = if rule.enabled.value {
+            rule.severity.value.as_str()
+        } else {
+            "off"
+        };
         writeln!(
             out,
             "{:<width$}  {:<7}  {}",
-            m.id,
-            m.severity.as_str(),
-            m.summary
+            rule.id, severity, rule.summary
         )?;
     }
     out.flush()?;
     Ok(EXIT_OK)
 }
 
-fn explain(id: &str) -> io::Result<u8> {
-    let rules = match load_rules() {
+fn explain(id: &str, args: &ConfigArgs) -> io::Result<u8> {
+    // Every rule, even one the config turns off, can be explained.
+    let all = ConfigArgs {
+        select: vec!["all".to_owned()],
+        ignore: Vec::new(),
+        ..args.clone()
+    };
+    let rules = match load_config(&all, None, cwd()).and_then(|c| c.rule_set()) {
         Ok(r) => r,
-        Err(code) => return Ok(code),
+        Err(e) => return Ok(config_error(&e)),
     };
     let Some(rule) = rules.get(id) else {
         let ids = rules.rules().iter().map(|r| r.meta.id.as_str());
@@ -355,6 +497,376 @@ fn explain(id: &str) -> io::Result<u8> {
         let text = ex.text.split_whitespace().collect::<Vec<_>>().join(" ");
         writeln!(out, "  {mark} {text}")?;
     }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+/// `exlint config [PATH]`: the effective configuration as TOML, each value followed by a comment
+/// saying where it came from.
+fn show_config(args: &ConfigCommandArgs) -> io::Result<u8> {
+    let target = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !target.exists() {
+        eprintln!("error: {}: no such file or folder", target.display());
+        return Ok(EXIT_ERROR);
+    }
+    let dir = start_dir_for(&target);
+    let resolved =
+        match load_config(&args.config, args.fail_on, dir.clone()).and_then(|c| c.resolve()) {
+            Ok(r) => r,
+            Err(e) => return Ok(config_error(&e)),
+        };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    write_config(&mut out, &resolved, &locations(dir))?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn write_config(out: &mut dyn Write, r: &ResolvedConfig, at: &Locations) -> io::Result<()> {
+    let shown_dir = at.shown(&at.start_dir);
+    writeln!(out, "# Effective configuration for drafts in {shown_dir}")?;
+    if r.files.is_empty() {
+        writeln!(
+            out,
+            "# No config file applies: these are the built-in defaults."
+        )?;
+    } else {
+        writeln!(out, "# Files, lowest layer first:")?;
+        for (role, path) in &r.files {
+            writeln!(out, "#   {:<8} {path}", role.as_str())?;
+        }
+    }
+    if let Some(p) = &r.profile {
+        writeln!(out, "# Profile: {p}")?;
+    }
+    match &r.ignore_file {
+        Some(path) if path.exists() => writeln!(out, "# Ignored findings: {}", path.display())?,
+        Some(_) => {}
+        None => writeln!(out, "# Ignored findings: none (isolated)")?,
+    }
+    writeln!(out, "# After each value: where it comes from.")?;
+    writeln!(out)?;
+
+    let fail_on = toml_str(fail_on_str(r.fail_on.value));
+    line(out, &format!("fail-on = {fail_on}"), &r.fail_on.origin)?;
+    list(out, "allow", &r.allow)?;
+    list(out, "rule-dirs", &r.rule_dirs)?;
+    match &r.timezone {
+        Some(tz) => line(
+            out,
+            &format!(
+                "timezone = {}",
+                toml_str(tz.value.iana_name().unwrap_or("UTC"))
+            ),
+            &tz.origin,
+        )?,
+        None => writeln!(out, "# timezone: not set; the system's time zone is used")?,
+    }
+    writeln!(out, "\n[no-contact]")?;
+    match &r.no_contact.since {
+        Some(since) => line(
+            out,
+            &format!("since = {}", toml_str(&since.value.to_string())),
+            &since.origin,
+        )?,
+        None => writeln!(
+            out,
+            "# since: not set; the no-contact rule has nothing to count from"
+        )?,
+    }
+    let days = &r.no_contact.days;
+    line(out, &format!("days = {}", days.value), &days.origin)?;
+    writeln!(out, "\n[conversation]")?;
+    match &r.conversation.me {
+        Some(me) => line(out, &format!("me = {}", toml_str(&me.value)), &me.origin)?,
+        None => writeln!(out, "# me: not set")?,
+    }
+
+    for rule in &r.rule_states {
+        writeln!(out, "\n[rules.{}]", cfg::edit::table_key(&rule.id))?;
+        if !rule.enabled.value {
+            line(out, "severity = \"off\"", &rule.enabled.origin)?;
+            continue;
+        }
+        line(
+            out,
+            &format!("severity = {}", toml_str(rule.severity.value.as_str())),
+            &rule.severity.origin,
+        )?;
+        for (key, value) in &rule.settings {
+            match &value.value {
+                // A rule's own long word list is summarized; a config's `allow` adds to it.
+                toml::Value::Array(items) if items.len() > 8 => {
+                    writeln!(out, "# {key}: {} entries in {}", items.len(), value.origin)?
+                }
+                v => line(out, &format!("{key} = {v}"), &value.origin)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn line(out: &mut dyn Write, text: &str, origin: &Origin) -> io::Result<()> {
+    writeln!(out, "{text:<32} # {origin}")
+}
+
+/// An array whose entries may come from different files: one entry per line.
+fn list(out: &mut dyn Write, key: &str, items: &[Sourced<String>]) -> io::Result<()> {
+    if items.is_empty() {
+        return line(out, &format!("{key} = []"), &Origin::Default);
+    }
+    writeln!(out, "{key} = [")?;
+    for item in items {
+        line(out, &format!("  {},", toml_str(&item.value)), &item.origin)?;
+    }
+    writeln!(out, "]")
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn fail_on_str(f: FailOn) -> &'static str {
+    match f {
+        FailOn::Error => "error",
+        FailOn::Warning => "warning",
+        FailOn::Info => "info",
+        FailOn::Never => "never",
+    }
+}
+
+/// `exlint ignore FILE --rule ID [--line N] [--match TEXT]`: fingerprint the matching findings
+/// into the project's `.exlintignore`.
+fn ignore_finding(args: &IgnoreArgs) -> io::Result<u8> {
+    let shown = args.file.display().to_string();
+    let draft = match read_file(&args.file)
+        .map_err(|e| format!("{shown}: {}", describe_io(&e)))
+        .and_then(|bytes| input::read(bytes, &shown).map_err(|e| e.to_string()))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let dir = start_dir_for(&args.file);
+    let config = match load_config(&args.config, None, dir.clone()) {
+        Ok(c) => c,
+        Err(e) => return Ok(config_error(&e)),
+    };
+    let resolved = match config.resolve() {
+        Ok(r) => r,
+        Err(e) => return Ok(config_error(&e)),
+    };
+    let known = resolved.rule_states.iter().map(|r| r.id.as_str());
+    if !resolved.rule_states.iter().any(|r| r.id == args.rule) {
+        match exlint::error::closest(&args.rule, known) {
+            Some(near) => eprintln!("error: no rule `{}`; did you mean `{near}`?", args.rule),
+            None => eprintln!(
+                "error: no rule `{}` (`exlint rules` lists them all)",
+                args.rule
+            ),
+        }
+        return Ok(EXIT_ERROR);
+    }
+    let path = config
+        .ignore_file_path()
+        .unwrap_or_else(|| dir.join(cfg::IGNORE_FILE_NAME));
+    let shown_ignore = config.shown(&path);
+    let existing_text = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            eprintln!("error: {shown_ignore}: {}", describe_io(&e));
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let existing = match &existing_text {
+        Some(text) => match IgnoreList::parse(&exlint::error::TextFile {
+            path: shown_ignore.clone(),
+            text: text.clone(),
+        }) {
+            Ok(l) => l,
+            Err(e) => return Ok(config_error(&e)),
+        },
+        None => IgnoreList::default(),
+    };
+
+    let of_rule: Vec<exlint::Diagnostic> = exlint::lint(&draft, &resolved.rules)
+        .into_iter()
+        .filter(|d| d.rule == args.rule)
+        .collect();
+    let wanted = ignore::normalize(args.matching.as_deref().unwrap_or(""));
+    let chosen: Vec<&exlint::Diagnostic> = of_rule
+        .iter()
+        .filter(|d| {
+            let (first, _) = render::position(&draft, d.span.start);
+            let (last, _) = render::position(&draft, d.span.end);
+            args.line.is_none_or(|n| first <= n && n <= last)
+                && ignore::normalize(draft.slice(d.span.clone())).contains(&wanted)
+        })
+        .collect();
+    if chosen.is_empty() {
+        let mut what = format!("no `{}` finding", args.rule);
+        if let Some(n) = args.line {
+            what.push_str(&format!(" on line {n}"));
+        }
+        if let Some(m) = &args.matching {
+            what.push_str(&format!(" matching {m:?}"));
+        }
+        eprintln!("error: {what} in {shown}");
+        for d in &of_rule {
+            let (l, c) = render::position(&draft, d.span.start);
+            eprintln!(
+                "  {shown}:{l}:{c}: “{}”",
+                one_line(draft.slice(d.span.clone()))
+            );
+        }
+        return Ok(EXIT_ERROR);
+    }
+
+    let mut entries: Vec<(Fingerprint, String)> = Vec::new();
+    let mut out = io::stdout().lock();
+    for d in chosen {
+        let fp = Fingerprint::of(&draft, d);
+        let (l, c) = render::position(&draft, d.span.start);
+        let at = format!("{shown}:{l}:{c}");
+        let words = one_line(draft.slice(d.span.clone()));
+        if existing.contains(&fp) || entries.iter().any(|(e, _)| *e == fp) {
+            writeln!(
+                out,
+                "already ignored: {}[{}] “{words}” at {at}",
+                d.severity, d.rule
+            )?;
+            continue;
+        }
+        writeln!(out, "ignored {}[{}] “{words}” at {at}", d.severity, d.rule)?;
+        entries.push((fp, format!("{} in {at}", d.rule)));
+    }
+    if !entries.is_empty() {
+        let text = ignore::append(existing_text.as_deref(), &entries);
+        if let Err(e) = exlint::fs::write_atomic(&path, text.as_bytes()) {
+            eprintln!("error: {shown_ignore}: {}", describe_io(&e));
+            return Ok(EXIT_ERROR);
+        }
+        writeln!(
+            out,
+            "recorded in {shown_ignore} (`exlint check --no-ignore` shows it again)"
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `exlint init [DIR]`: a commented starter exlint.toml; never overwrites without --force.
+fn init(dir: Option<&Path>, force: bool) -> io::Result<u8> {
+    let dir = dir.unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        eprintln!("error: {}: no such folder", dir.display());
+        return Ok(EXIT_ERROR);
+    }
+    let path = dir.join(cfg::FILE_NAME);
+    if path.exists() && !force {
+        eprintln!(
+            "error: {} already exists; `exlint init --force` replaces it",
+            path.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
+    if let Err(e) = exlint::fs::write_atomic(&path, cfg::STARTER.as_bytes()) {
+        eprintln!("error: {}: {}", path.display(), describe_io(&e));
+        return Ok(EXIT_ERROR);
+    }
+    println!(
+        "wrote {}: every setting is there, commented out; `exlint config` shows what is in force",
+        path.display()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `exlint rules test DIR`: a user's rule files, compiled alone, their examples run.
+fn test_rules(dir: &Path) -> io::Result<u8> {
+    let shown = dir.display().to_string();
+    if !dir.is_dir() {
+        eprintln!("error: {shown}: no such folder");
+        return Ok(EXIT_ERROR);
+    }
+    let files = match cfg::load_rule_dir(dir, &shown) {
+        Ok(f) => f,
+        Err(e) => return Ok(config_error(&e)),
+    };
+    if files.is_empty() {
+        eprintln!("error: {shown}: no rule files (*.toml) in it");
+        return Ok(EXIT_ERROR);
+    }
+    let set = match exlint::RuleSet::compile(
+        exlint::Lexicon::builtin(),
+        files
+            .iter()
+            .map(|f| (f.path.as_str(), f.id.as_str(), f.source.as_str())),
+    ) {
+        Ok(s) => s,
+        Err(e) => return Ok(config_error(&e)),
+    };
+    let failures = set.run_examples();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for f in &failures {
+        writeln!(out, "{f}")?;
+    }
+    let examples: usize = set.rules().iter().map(|r| r.meta.examples.len()).sum();
+    for rule in set.rules().iter().filter(|r| r.meta.examples.is_empty()) {
+        writeln!(
+            out,
+            "{}: note: [{}] has no examples to test",
+            rule.meta.path, rule.meta.id
+        )?;
+    }
+    let rules = set.rules().len();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if failures.is_empty() {
+        writeln!(
+            out,
+            "{} in {}: all hold",
+            plural(examples, "example", "examples"),
+            plural(rules, "rule", "rules")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} of {} in {} failed",
+            failures.len(),
+            plural(examples, "example", "examples"),
+            plural(rules, "rule", "rules")
+        )?;
+    }
+    out.flush()?;
+    Ok(if failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn completions(shell: clap_complete::Shell) -> io::Result<u8> {
+    let mut out = io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "exlint", &mut out);
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+fn man(dir: Option<&Path>) -> io::Result<u8> {
+    if let Some(dir) = dir {
+        if let Err(e) = clap_mangen::generate_to(Cli::command(), dir) {
+            eprintln!("error: {}: {}", dir.display(), describe_io(&e));
+            return Ok(EXIT_ERROR);
+        }
+        return Ok(EXIT_OK);
+    }
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     out.flush()?;
     Ok(EXIT_OK)
 }

@@ -7,10 +7,15 @@ use unicode_width::UnicodeWidthStr;
 
 fn exlint() -> Command {
     let mut cmd = Command::cargo_bin("exlint").unwrap();
-    // Deterministic: no colour from the environment, a pinned clock and zone.
+    // Deterministic: no colour from the environment, a pinned clock and zone, and no user config
+    // (a HOME that does not exist).
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-home");
     cmd.env_remove("NO_COLOR")
         .env("EXLINT_NOW", "2026-11-28T14:00:00+00:00")
-        .env("TZ", "UTC");
+        .env("TZ", "UTC")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("APPDATA");
     cmd
 }
 

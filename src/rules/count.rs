@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::SourceError;
 use crate::text;
 
-use super::{CompileCx, Ctx, RuleMeta, fill};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -23,6 +23,22 @@ pub struct CountSpec {
     count: Option<Countable>,
     /// How many are fine; the one after is a finding.
     max: usize,
+}
+
+/// What `[rules.<id>]` in a config may change: how many are fine.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CountSettings {
+    max: Option<usize>,
+}
+
+impl Configurable for CountSpec {
+    type Settings = CountSettings;
+    const SETTINGS: &'static [&'static str] = &["max"];
+
+    fn configure(&mut self, s: CountSettings) {
+        self.max = s.max.unwrap_or(self.max);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::SourceError;
 
-use super::{CompileCx, Ctx, RuleMeta, fill};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -28,6 +28,51 @@ pub struct MetricSpec {
     max_sentences: Option<usize>,
     warn_sentences: Option<usize>,
     error_sentences: Option<usize>,
+}
+
+/// What `[rules.<id>]` in a config may change: the limits.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MetricSettings {
+    max_words: Option<usize>,
+    warn_words: Option<usize>,
+    error_words: Option<usize>,
+    max_sentences: Option<usize>,
+    warn_sentences: Option<usize>,
+    error_sentences: Option<usize>,
+}
+
+/// Setting names that mean the same limit: a config layer that sets one replaces the other.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("max-words", "warn-words"),
+    ("max-sentences", "warn-sentences"),
+];
+
+impl Configurable for MetricSpec {
+    type Settings = MetricSettings;
+    const SETTINGS: &'static [&'static str] = &[
+        "max-words",
+        "warn-words",
+        "error-words",
+        "max-sentences",
+        "warn-sentences",
+        "error-sentences",
+    ];
+
+    fn configure(&mut self, s: MetricSettings) {
+        // `max-X` and `warn-X` are one limit under two names: setting either replaces both, so a
+        // config's `max-words` does not clash with the rule file's `warn-words`.
+        if s.max_words.is_some() || s.warn_words.is_some() {
+            self.max_words = s.max_words;
+            self.warn_words = s.warn_words;
+        }
+        if s.max_sentences.is_some() || s.warn_sentences.is_some() {
+            self.max_sentences = s.max_sentences;
+            self.warn_sentences = s.warn_sentences;
+        }
+        self.error_words = s.error_words.or(self.error_words);
+        self.error_sentences = s.error_sentences.or(self.error_sentences);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -13,7 +13,9 @@ pub mod send_window;
 pub mod thread;
 
 use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -23,7 +25,7 @@ use crate::context::{Context, NoContact};
 use crate::conversation::{Message, SpanMap, ThreadFacts};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::draft::Draft;
-use crate::error::{SourceError, closest};
+use crate::error::{SourceError, TextFile, closest};
 use crate::lexicon::Lexicon;
 use crate::text::NormalizedView;
 
@@ -54,6 +56,8 @@ pub struct RuleMeta {
     pub examples: Vec<Example>,
     /// Where the rule came from ("rules/begging.toml" for built-ins).
     pub path: String,
+    /// The values the rule file gives its kind's settings (`warn-words = 50`), before any config.
+    pub settings: Vec<(String, toml::Value)>,
 }
 
 /// One `[[example]]` of a rule file.
@@ -145,6 +149,103 @@ struct Probe {
 #[derive(Deserialize)]
 struct ProbeCheck {
     kind: Option<Spanned<String>>,
+}
+
+/// A rule kind's spec that a config may tune: `[rules.<id>]` keys besides `severity`. Each kind
+/// declares its settings as a typed struct, so a config is checked against the rule's kind with
+/// the same rigour as a rule file.
+pub trait Configurable {
+    /// All fields optional, `deny_unknown_fields`, kebab-case.
+    type Settings: DeserializeOwned;
+    /// The keys of `Settings`, for "did you mean" hints and `exlint config`.
+    const SETTINGS: &'static [&'static str];
+    /// Apply settings on top of what the rule file says.
+    fn configure(&mut self, settings: Self::Settings);
+}
+
+/// What a config says about one rule (`[rules.<id>]`, after all layers are merged).
+#[derive(Debug, Clone, Default)]
+pub struct RuleConfig {
+    /// Every finding of the rule gets this severity (its own escalations included).
+    pub severity: Option<Severity>,
+    /// Kind settings, one per key, each with the place it was written.
+    pub settings: Vec<Setting>,
+}
+
+/// One `key = value` of a `[rules.<id>]` table and where it was written, so a bad one is reported
+/// at its line and column in the config file.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub key: String,
+    pub value: toml::Value,
+    pub file: Arc<TextFile>,
+    pub key_span: Range<usize>,
+    pub value_span: Range<usize>,
+}
+
+/// Check a config's settings against a kind's schema, one key at a time so an error points at
+/// the key (unknown) or its value (wrong type), then apply them all to the spec.
+fn configure<S: Configurable>(
+    spec: &mut S,
+    id: &str,
+    kind: &str,
+    settings: &[Setting],
+) -> Result<(), SourceError> {
+    if settings.is_empty() {
+        return Ok(());
+    }
+    let mut table = toml::Table::new();
+    for s in settings {
+        if !S::SETTINGS.contains(&s.key.as_str()) {
+            let candidates = S::SETTINGS.iter().copied().chain(["severity"]);
+            let hint = match closest(&s.key, candidates) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None if S::SETTINGS.is_empty() => {
+                    format!("`{id}` is a {kind} rule: `severity` is its only setting")
+                }
+                None => format!(
+                    "the settings of `{id}` (a {kind} rule) are `severity`, `{}`",
+                    S::SETTINGS.join("`, `")
+                ),
+            };
+            return Err(s
+                .file
+                .error(
+                    s.key_span.clone(),
+                    format!("`{}` is not a setting of rule `{id}`", s.key),
+                )
+                .with_hint(hint));
+        }
+        let mut one = toml::Table::new();
+        one.insert(s.key.clone(), s.value.clone());
+        if let Err(e) = toml::Value::Table(one).try_into::<S::Settings>() {
+            let detail = e.message().lines().next().unwrap_or("").to_owned();
+            let detail = detail.replace("expected usize", "expected a whole number, 0 or more");
+            return Err(s
+                .file
+                .error(s.value_span.clone(), format!("bad `{}`: {detail}", s.key)));
+        }
+        table.insert(s.key.clone(), s.value.clone());
+    }
+    let last = &settings[settings.len() - 1];
+    let parsed: S::Settings = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e| last.file.error(last.key_span.clone(), e.message().trim()))?;
+    spec.configure(parsed);
+    Ok(())
+}
+
+/// The values a rule file gives the settings a config may change, for `exlint config`.
+fn file_settings(source: &str, keys: &[&str]) -> Vec<(String, toml::Value)> {
+    let Ok(doc) = toml::from_str::<toml::Table>(source) else {
+        return Vec::new();
+    };
+    let Some(toml::Value::Table(check)) = doc.get("check") else {
+        return Vec::new();
+    };
+    keys.iter()
+        .filter_map(|k| check.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .collect()
 }
 
 /// What a kind's `compile` may use: the lexicon, the shared phrase index, and error helpers that
@@ -308,6 +409,10 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     phrases: PhraseIndex,
     context: Context,
+    /// Rules whose every finding a config pinned to one severity.
+    forced: HashMap<String, Severity>,
+    /// A config's `allow` list, normalized: findings whose words read the same never fire.
+    allow: Vec<String>,
 }
 
 impl RuleSet {
@@ -340,9 +445,20 @@ impl RuleSet {
         lexicon: Lexicon,
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
     ) -> Result<RuleSet, SourceError> {
+        RuleSet::compile_configured(lexicon, files, &BTreeMap::new())
+    }
+
+    /// Compile rule files with a config's say on each rule (keyed by rule id): its severity and
+    /// its kind's settings, checked against the kind here, at load.
+    pub fn compile_configured<'s>(
+        lexicon: Lexicon,
+        files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
+        configs: &BTreeMap<String, RuleConfig>,
+    ) -> Result<RuleSet, SourceError> {
         let mut phrases = PhraseIndex::new();
         let mut next_owner = 0;
         let mut rules: Vec<Rule> = Vec::new();
+        let mut forced = HashMap::new();
         for (path, id, source) in files {
             if rules.iter().any(|r| r.meta.id == id) {
                 return Err(SourceError::whole(
@@ -351,7 +467,20 @@ impl RuleSet {
                     format!("duplicate rule id `{id}`"),
                 ));
             }
-            let rule = compile_rule(path, id, source, &lexicon, &mut phrases, &mut next_owner)?;
+            let config = configs.get(id);
+            let mut rule = compile_rule(
+                path,
+                id,
+                source,
+                &lexicon,
+                &mut phrases,
+                &mut next_owner,
+                config.map_or(&[][..], |c| &c.settings),
+            )?;
+            if let Some(severity) = config.and_then(|c| c.severity) {
+                rule.meta.severity = severity;
+                forced.insert(id.to_owned(), severity);
+            }
             rules.push(rule);
         }
         phrases.finish();
@@ -360,7 +489,43 @@ impl RuleSet {
             rules,
             phrases,
             context: Context::default(),
+            forced,
+            allow: Vec::new(),
         })
+    }
+
+    /// Keep only the rules a config leaves on.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(|r| keep(r));
+        let rules = &self.rules;
+        self.forced
+            .retain(|id, _| rules.iter().any(|r| &r.meta.id == id));
+    }
+
+    /// Words that never fire, whatever rule would flag them: a finding whose words read the same
+    /// (through the lexicon, so "pls" is "please") as an entry is dropped.
+    pub fn set_allow<S: AsRef<str>>(&mut self, allow: impl IntoIterator<Item = S>) {
+        self.allow = allow
+            .into_iter()
+            .map(|a| self.normalize(a.as_ref()))
+            .filter(|a| !a.is_empty())
+            .collect();
+    }
+
+    /// The words of a text as matching reads them, one reading each, space-separated.
+    fn normalize(&self, text: &str) -> String {
+        let view = NormalizedView::build(text, 0, &self.lexicon);
+        (0..view.tokens().len())
+            .flat_map(|i| view.reading(i, 0))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn is_allowed(&self, draft: &Draft, d: &Diagnostic) -> bool {
+        !self.allow.is_empty()
+            && self
+                .allow
+                .contains(&self.normalize(draft.slice(d.span.clone())))
     }
 
     /// Judge drafts in this situation (time zone, no-contact period, who "me" is). The default
@@ -368,6 +533,11 @@ impl RuleSet {
     pub fn with_context(mut self, context: Context) -> RuleSet {
         self.context = context;
         self
+    }
+
+    /// Like `with_context`, in place.
+    pub fn set_context(&mut self, context: Context) {
+        self.context = context;
     }
 
     pub fn context(&self) -> &Context {
@@ -416,6 +586,16 @@ impl RuleSet {
                 Check::Thread(c) => c.check(&rule.meta, &cx, &mut out),
             }
         }
+        if !self.forced.is_empty() {
+            for d in phrases.iter_mut().chain(out.iter_mut()) {
+                if let Some(&severity) = self.forced.get(&d.rule) {
+                    d.severity = severity;
+                }
+            }
+        }
+        // Allowed words go before shadowing, so an allowed finding hides nothing inside it.
+        phrases.retain(|d| !self.is_allowed(draft, d));
+        out.retain(|d| !self.is_allowed(draft, d));
         out.extend(drop_shadowed(phrases));
         Diagnostic::sort(&mut out);
         out
@@ -528,6 +708,43 @@ fn compile_rule(
     lexicon: &Lexicon,
     phrases: &mut PhraseIndex,
     next_owner: &mut u32,
+    settings: &[Setting],
+) -> Result<Rule, SourceError> {
+    let rule = compile_rule_with(path, id, source, lexicon, phrases, next_owner, settings);
+    match rule {
+        Err(e) if !settings.is_empty() && e.path == path => {
+            // A rule file that compiles on its own but not with the config's settings
+            // (`warn-words` above `error-words`): the config is at fault, so point there.
+            let mut scratch = PhraseIndex::new();
+            let mut owner = 0;
+            if compile_rule_with(path, id, source, lexicon, &mut scratch, &mut owner, &[]).is_err()
+            {
+                return Err(e);
+            }
+            let last = &settings[settings.len() - 1];
+            Err(last
+                .file
+                .error(
+                    last.key_span.clone(),
+                    format!(
+                        "with these settings, rule `{id}` does not hold: {}",
+                        e.message
+                    ),
+                )
+                .with_hint(format!("the rule's own values are in {path}")))
+        }
+        other => other,
+    }
+}
+
+fn compile_rule_with(
+    path: &str,
+    id: &str,
+    source: &str,
+    lexicon: &Lexicon,
+    phrases: &mut PhraseIndex,
+    next_owner: &mut u32,
+    settings: &[Setting],
 ) -> Result<Rule, SourceError> {
     let probe: Probe =
         toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
@@ -544,50 +761,59 @@ fn compile_rule(
         toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))
     }
     let kind_name = kind.get_ref().as_str();
-    let (kind, file_meta, check) = match kind_name {
+    let (kind, file_meta, check, setting_keys) = match kind_name {
         "phrase" => {
             let f: RuleFile<phrase::PhraseSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "phrase", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "phrase",
                 meta,
                 Check::Phrase(phrase::PhraseCheck::compile(check.into_inner(), &mut cx)?),
+                <phrase::PhraseSpec as Configurable>::SETTINGS,
             )
         }
         "pattern" => {
             let f: RuleFile<pattern::PatternSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "pattern", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "pattern",
                 meta,
                 Check::Pattern(pattern::PatternCheck::compile(check.into_inner(), &mut cx)?),
+                <pattern::PatternSpec as Configurable>::SETTINGS,
             )
         }
         "metric" => {
             let f: RuleFile<metric::MetricSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "metric", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "metric",
                 meta,
                 Check::Metric(metric::MetricCheck::compile(check.into_inner(), &mut cx)?),
+                <metric::MetricSpec as Configurable>::SETTINGS,
             )
         }
         "count" => {
             let f: RuleFile<count::CountSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "count", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "count",
                 meta,
                 Check::Count(count::CountCheck::compile(check.into_inner(), &mut cx)?),
+                <count::CountSpec as Configurable>::SETTINGS,
             )
         }
         "send-window" => {
             let f: RuleFile<send_window::SendWindowSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "send-window", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "send-window",
@@ -596,11 +822,13 @@ fn compile_rule(
                     check.into_inner(),
                     &mut cx,
                 )?),
+                <send_window::SendWindowSpec as Configurable>::SETTINGS,
             )
         }
         "no-contact" => {
             let f: RuleFile<no_contact::NoContactSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "no-contact", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "no-contact",
@@ -609,16 +837,19 @@ fn compile_rule(
                     check.into_inner(),
                     &mut cx,
                 )?),
+                <no_contact::NoContactSpec as Configurable>::SETTINGS,
             )
         }
         "thread" => {
             let f: RuleFile<thread::ThreadSpec> = parse(path, source)?;
-            let (meta, check) = split(f);
+            let (meta, mut check) = split(f);
+            configure(check.get_mut(), id, "thread", settings)?;
             let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
             (
                 "thread",
                 meta,
                 Check::Thread(thread::ThreadCheck::compile(check.into_inner(), &mut cx)?),
+                <thread::ThreadSpec as Configurable>::SETTINGS,
             )
         }
         other => {
@@ -700,6 +931,7 @@ fn compile_rule(
             kind,
             examples,
             path: path.to_owned(),
+            settings: file_settings(source, setting_keys),
         },
         check,
     })

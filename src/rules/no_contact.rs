@@ -27,7 +27,7 @@ use crate::draft::Draft;
 use crate::error::SourceError;
 use crate::time::{day_for_people, days_between, start_of};
 
-use super::{CompileCx, Ctx, RuleMeta, fill, time_rule_span};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill, time_rule_span};
 use crate::context::Context;
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +36,24 @@ pub struct NoContactSpec {
     #[allow(dead_code)]
     kind: String,
     days: Spanned<i64>,
+}
+
+/// What `[rules.<id>]` in a config may change: the default length of the period.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NoContactSettings {
+    days: Option<i64>,
+}
+
+impl Configurable for NoContactSpec {
+    type Settings = NoContactSettings;
+    const SETTINGS: &'static [&'static str] = &["days"];
+
+    fn configure(&mut self, s: NoContactSettings) {
+        if let Some(days) = s.days {
+            self.days = Spanned::new(self.days.span(), days);
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -14,7 +14,7 @@ use toml::Spanned;
 use crate::diagnostic::{Applicability, Diagnostic, Suggestion};
 use crate::error::SourceError;
 
-use super::{CompileCx, Ctx, RuleMeta, fill};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
 /// Compiled-program limit for one pattern: generous for real rules, small enough that a
 /// pathological one fails at load instead of eating memory.
@@ -33,6 +33,23 @@ pub struct PatternSpec {
     /// ("I MISS YOU SO MUCH" is one shout, not four).
     #[serde(default)]
     merge_adjacent: bool,
+}
+
+/// What `[rules.<id>]` in a config may change: more words that may match without firing. They
+/// are added to the rule's own list (nobody wants to copy the built-in acronyms to add one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PatternSettings {
+    allow: Option<Vec<String>>,
+}
+
+impl Configurable for PatternSpec {
+    type Settings = PatternSettings;
+    const SETTINGS: &'static [&'static str] = &["allow"];
+
+    fn configure(&mut self, s: PatternSettings) {
+        self.allow.extend(s.allow.unwrap_or_default());
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -25,7 +25,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::lexicon::Lexicon;
 use crate::text::NormalizedView;
 
-use super::{CompileCx, Ctx, RuleMeta, fill};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
 /// The most words a `...` gap may skip.
 pub const MAX_GAP: usize = 3;
@@ -44,6 +44,19 @@ pub struct PhraseSpec {
     except: Vec<Spanned<String>>,
     #[serde(default)]
     group: Vec<GroupSpec>,
+}
+
+/// A phrase rule has nothing to tune besides its severity: its phrases are the rule. (To stop one
+/// phrase firing, a config's `allow` list is the tool.)
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseSettings {}
+
+impl Configurable for PhraseSpec {
+    type Settings = PhraseSettings;
+    const SETTINGS: &'static [&'static str] = &[];
+
+    fn configure(&mut self, _: PhraseSettings) {}
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,7 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::SourceError;
 use crate::time::{first_instant_at, moment_for_people};
 
-use super::{CompileCx, Ctx, RuleMeta, fill, time_rule_span};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill, time_rule_span};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -31,6 +31,28 @@ pub struct SendWindowSpec {
     kind: String,
     start: Spanned<String>,
     end: Spanned<String>,
+}
+
+/// What `[rules.<id>]` in a config may change: the window's start and end ("23:00", "07:00").
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SendWindowSettings {
+    start: Option<String>,
+    end: Option<String>,
+}
+
+impl Configurable for SendWindowSpec {
+    type Settings = SendWindowSettings;
+    const SETTINGS: &'static [&'static str] = &["start", "end"];
+
+    fn configure(&mut self, s: SendWindowSettings) {
+        if let Some(start) = s.start {
+            self.start = Spanned::new(self.start.span(), start);
+        }
+        if let Some(end) = s.end {
+            self.end = Spanned::new(self.end.span(), end);
+        }
+    }
 }
 
 #[derive(Debug)]

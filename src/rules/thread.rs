@@ -17,7 +17,7 @@ use toml::Spanned;
 use crate::diagnostic::Diagnostic;
 use crate::error::SourceError;
 
-use super::{CompileCx, Ctx, RuleMeta, fill, first_line_span};
+use super::{CompileCx, Configurable, Ctx, RuleMeta, fill, first_line_span};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -25,6 +25,24 @@ pub struct ThreadSpec {
     #[allow(dead_code)]
     kind: String,
     max_unanswered: Spanned<i64>,
+}
+
+/// What `[rules.<id>]` in a config may change: how many unanswered messages in a row are fine.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ThreadSettings {
+    max_unanswered: Option<i64>,
+}
+
+impl Configurable for ThreadSpec {
+    type Settings = ThreadSettings;
+    const SETTINGS: &'static [&'static str] = &["max-unanswered"];
+
+    fn configure(&mut self, s: ThreadSettings) {
+        if let Some(n) = s.max_unanswered {
+            self.max_unanswered = Spanned::new(self.max_unanswered.span(), n);
+        }
+    }
 }
 
 #[derive(Debug)]
