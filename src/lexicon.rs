@@ -2,7 +2,7 @@
 //! written in. Loaded from `rules/lexicon.toml`; the draft and every phrase go through it, so a rule
 //! written as "i can't live without you" also matches "i cant live w/o u".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Deserialize;
 
@@ -36,7 +36,8 @@ impl Lexicon {
     pub fn parse(path: &str, source: &str) -> Result<Lexicon, SourceError> {
         let file: LexiconFile =
             toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
-        let mut map = HashMap::with_capacity(file.words.get_ref().len());
+        let mut map =
+            HashMap::with_capacity_and_hasher(file.words.get_ref().len(), Default::default());
         for (key, value) in file.words.get_ref() {
             let key_span = file.words.span();
             let bad = |what: String| SourceError::at(path, source, key_span.clone(), what);

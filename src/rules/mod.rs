@@ -681,22 +681,44 @@ impl RuleSet {
 /// severity are both kept (self-harm inside an ultimatum must never disappear), and so are
 /// findings that merely overlap.
 fn drop_shadowed(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    // Widest first, so a container is always seen before what it contains.
+    // Widest first, so a container is always seen before what it contains. One sweep: for each
+    // severity, the kept finding reaching furthest right so far, and the furthest one of another
+    // rule (a finding never shadows one of its own rule).
     found.sort_by(|a, b| {
         (a.span.start, std::cmp::Reverse(a.span.end))
             .cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
     });
+    type Reach = Option<(usize, usize)>; // (end, index into kept)
+    let mut best: [(Reach, Reach); 3] = [(None, None); 3];
+    let level = |s: Severity| s as usize;
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(found.len());
     for d in found {
-        let shadowed = kept.iter().any(|k| {
-            k.rule != d.rule
-                && k.span.start <= d.span.start
-                && d.span.end <= k.span.end
-                && d.severity < k.severity
+        let shadowed = (level(d.severity) + 1..3).any(|s| {
+            let (first, second) = best[s];
+            let covers =
+                |r: Reach| r.is_some_and(|(end, k)| end >= d.span.end && kept[k].rule != d.rule);
+            covers(first) || covers(second)
         });
-        if !shadowed {
-            kept.push(d);
+        if shadowed {
+            continue;
         }
+        let (first, second) = &mut best[level(d.severity)];
+        let here = Some((d.span.end, kept.len()));
+        match *first {
+            Some((end, k)) if d.span.end <= end => {
+                if kept[k].rule != d.rule && second.is_none_or(|(e2, _)| d.span.end > e2) {
+                    *second = here;
+                }
+            }
+            Some((_, k)) => {
+                if kept[k].rule != d.rule {
+                    *second = *first;
+                }
+                *first = here;
+            }
+            None => *first = here,
+        }
+        kept.push(d);
     }
     kept
 }

@@ -15,7 +15,7 @@
 //! only of quoted words does not count, nor one that overlaps a match of the rule's `except`
 //! phrases (the look-alikes it must leave alone).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -497,11 +497,11 @@ impl PhraseIndex {
     /// Subset construction. DFA state 0 is {ROOT}, state 1 is {ANCHORED_ROOT}.
     fn determinize(&mut self) {
         let nfa = &self.nfa;
-        let mut ids: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut ids: HashMap<Vec<u32>, u32> = HashMap::default();
         let mut sets: Vec<Vec<u32>> = vec![vec![ROOT], vec![ANCHORED_ROOT]];
         ids.insert(vec![ROOT], 0);
         ids.insert(vec![ANCHORED_ROOT], 1);
-        let mut edges = HashMap::new();
+        let mut edges = HashMap::default();
         let (mut gap, mut has_words, mut outputs) = (Vec::new(), Vec::new(), Vec::new());
         let mut intern = |set: Vec<u32>, sets: &mut Vec<Vec<u32>>| -> u32 {
             if let Some(&id) = ids.get(&set) {
