@@ -326,6 +326,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             now: p.now.clone(),
             at: p.at.clone(),
             thread: p.thread.clone(),
+            default_now: true,
         };
         let result = match bytes {
             Ok(bytes) => check_bytes(bytes, &shown, &run).map(|mut c| {
