@@ -22,9 +22,28 @@ struct Client {
     next_id: i64,
 }
 
+/// The environment every server gets: no real HOME or user config, a daytime clock in UTC, so
+/// the time rules stay quiet unless a test asks for them.
+const ENV: &[(&str, &str)] = &[
+    ("HOME", "/nonexistent/exlint-lsp-home"),
+    ("XDG_CONFIG_HOME", "/nonexistent/exlint-lsp-home/.config"),
+    ("EXLINT_NOW", "2026-11-28T14:00:00+00:00"),
+    ("TZ", "UTC"),
+];
+
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_exlint"))
+        Client::start_with(&[])
+    }
+
+    /// Start with `env` on top of [`ENV`].
+    fn start_with(env: &[(&str, &str)]) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_exlint"));
+        command.env_remove("APPDATA");
+        for (k, v) in ENV.iter().chain(env) {
+            command.env(k, v);
+        }
+        let mut child = command
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -51,11 +70,18 @@ impl Client {
     }
 
     fn initialize(capabilities: Value) -> (Client, Value) {
-        let mut client = Client::start();
-        let result = client.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities}),
-        );
+        Client::initialize_with(&[], json!({"capabilities": capabilities}))
+    }
+
+    /// Start with `env` and initialize with `params` (`processId` and `rootUri` default to null).
+    fn initialize_with(env: &[(&str, &str)], params: Value) -> (Client, Value) {
+        let mut client = Client::start_with(env);
+        let mut all = json!({"processId": null, "rootUri": null, "capabilities": {}});
+        for (k, v) in params.as_object().unwrap() {
+            all[k] = v.clone();
+        }
+        let result = client.request("initialize", all);
+        assert!(result["result"].is_object(), "{result}");
         client.notify("initialized", json!({}));
         (client, result["result"].clone())
     }
