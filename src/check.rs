@@ -20,6 +20,10 @@ pub struct Run<'a> {
     pub at: Option<Zoned>,
     /// What `--thread` says about the next message, for drafts.
     pub thread: Option<ThreadFacts>,
+    /// When neither `at` nor the draft's header gives a send time: `true` sends it `now` (the
+    /// CLI); `false` leaves it unset, so the time rules stay quiet (an editor told not to judge
+    /// the time while the user types).
+    pub default_now: bool,
 }
 
 /// One input's results.
@@ -42,6 +46,12 @@ pub fn check_bytes(bytes: Vec<u8>, path: &str, run: &Run<'_>) -> Result<Checked,
                 .resolve_send_time(run.at.as_ref(), &run.now)
                 .map_err(|e| format!("{path}: send time: {e}"))?
                 .with_thread(run.thread.clone());
+            // A header's send time is pointed at (`time_span`); only the fallback is dropped.
+            let draft = if run.default_now || run.at.is_some() || draft.time_span().is_some() {
+                draft
+            } else {
+                draft.with_send_time(None)
+            };
             let diagnostics = run.rules.check(&draft);
             let timing = Timing {
                 send_time: draft.send_time().cloned(),
@@ -106,6 +116,7 @@ mod tests {
             now,
             at,
             thread: None,
+            default_now: true,
         }
     }
 
@@ -151,5 +162,24 @@ mod tests {
         let c = check_bytes(draft, "d.txt", &run(&rules, Some("2026-11-28T15:00"))).unwrap();
         assert!(c.diagnostics.is_empty());
         assert_eq!(c.timing.send_after, c.timing.send_time);
+    }
+
+    #[test]
+    fn without_default_now_only_a_written_send_time_counts() {
+        let rules = berlin_rules(None);
+        let night: Zoned = "2026-11-28T02:13:00+01:00[Europe/Berlin]".parse().unwrap();
+        let quiet = Run {
+            rules: &rules,
+            now: night,
+            at: None,
+            thread: None,
+            default_now: false,
+        };
+        let c = check_bytes(b"hey, hope you're well".to_vec(), "d.txt", &quiet).unwrap();
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        assert_eq!(c.timing.send_time, None);
+        let with_header = b"---\nsend-at: 2026-11-28T23:30\n---\nhey\n".to_vec();
+        let c = check_bytes(with_header, "d.txt", &quiet).unwrap();
+        assert_eq!(rules_fired(&c), ["late-night"]);
     }
 }

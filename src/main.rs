@@ -326,6 +326,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             now: p.now.clone(),
             at: p.at.clone(),
             thread: p.thread.clone(),
+            default_now: true,
         };
         let result = match bytes {
             Ok(bytes) => check_bytes(bytes, &shown, &run).map(|mut c| {
@@ -404,9 +405,25 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
     })
 }
 
+/// `exlint lsp`: what the server needs from the environment is read here, as for `check`.
 fn lsp() -> io::Result<u8> {
+    let clock = match std::env::var("EXLINT_NOW") {
+        Ok(pinned) if !pinned.is_empty() => match exlint::time::SendAt::parse(&pinned) {
+            Ok(at) => exlint::lsp::settings::Clock::Pinned(at),
+            Err(e) => {
+                eprintln!("error: EXLINT_NOW: {e}");
+                return Ok(EXIT_ERROR);
+            }
+        },
+        _ => exlint::lsp::settings::Clock::System,
+    };
+    let options = exlint::lsp::Options {
+        user_config_dir: locations(PathBuf::new()).user_config_dir,
+        timezone: jiff::tz::TimeZone::system(),
+        clock,
+    };
     let (connection, io_threads) = exlint::lsp::stdio();
-    let clean = exlint::lsp::run(connection);
+    let clean = exlint::lsp::run(connection, options);
     io_threads.join()?;
     Ok(if clean { EXIT_OK } else { EXIT_LSP_NO_SHUTDOWN })
 }

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::thread;
@@ -22,9 +23,28 @@ struct Client {
     next_id: i64,
 }
 
+/// The environment every server gets: no real HOME or user config, a daytime clock in UTC, so
+/// the time rules stay quiet unless a test asks for them.
+const ENV: &[(&str, &str)] = &[
+    ("HOME", "/nonexistent/exlint-lsp-home"),
+    ("XDG_CONFIG_HOME", "/nonexistent/exlint-lsp-home/.config"),
+    ("EXLINT_NOW", "2026-11-28T14:00:00+00:00"),
+    ("TZ", "UTC"),
+];
+
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_exlint"))
+        Client::start_with(&[])
+    }
+
+    /// Start with `env` on top of [`ENV`].
+    fn start_with(env: &[(&str, &str)]) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_exlint"));
+        command.env_remove("APPDATA");
+        for (k, v) in ENV.iter().chain(env) {
+            command.env(k, v);
+        }
+        let mut child = command
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -51,11 +71,18 @@ impl Client {
     }
 
     fn initialize(capabilities: Value) -> (Client, Value) {
-        let mut client = Client::start();
-        let result = client.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities}),
-        );
+        Client::initialize_with(&[], json!({"capabilities": capabilities}))
+    }
+
+    /// Start with `env` and initialize with `params` (`processId` and `rootUri` default to null).
+    fn initialize_with(env: &[(&str, &str)], params: Value) -> (Client, Value) {
+        let mut client = Client::start_with(env);
+        let mut all = json!({"processId": null, "rootUri": null, "capabilities": {}});
+        for (k, v) in params.as_object().unwrap() {
+            all[k] = v.clone();
+        }
+        let result = client.request("initialize", all);
+        assert!(result["result"].is_object(), "{result}");
         client.notify("initialized", json!({}));
         (client, result["result"].clone())
     }
@@ -674,4 +701,496 @@ fn headerless_json_is_a_parse_error() {
     c.send_raw(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\"}\n");
     c.wait_for(|m| m["error"]["code"] == -32700);
     assert_eq!(c.exit_code(), 1);
+}
+
+// ---- Configuration: the folder's exlint.toml, the user's config, .exlintignore, send time ----
+
+/// A throwaway world: `home/` (HOME, with `.config` as XDG_CONFIG_HOME) and `project/drafts/`.
+struct World {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("home/.config")).unwrap();
+        std::fs::create_dir_all(root.join("project/drafts")).unwrap();
+        World { _dir: dir, root }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    fn uri(&self, rel: &str) -> String {
+        exlint::lsp::convert::path_to_uri(&self.path(rel))
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let home = self.path("home");
+        vec![
+            ("HOME", home.display().to_string()),
+            (
+                "XDG_CONFIG_HOME",
+                home.join(".config").display().to_string(),
+            ),
+        ]
+    }
+
+    /// A server in this world, initialized with `params`, plus `env` on top.
+    fn client(&self, env: &[(&str, &str)], params: Value) -> Client {
+        let mine = self.env();
+        let mut all: Vec<(&str, &str)> = mine.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend_from_slice(env);
+        Client::initialize_with(&all, params).0
+    }
+}
+
+/// The rule ids of published diagnostics.
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+impl Client {
+    /// What the editor's file watcher says after a config file changed on disk.
+    fn changed_on_disk(&mut self, uri: &str) {
+        self.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri, "type": 2}]}),
+        );
+    }
+
+    fn show_message(&mut self) -> Value {
+        self.wait_for(|m| m["method"] == "window/showMessage")["params"].clone()
+    }
+}
+
+/// Apply LSP text edits (UTF-16 positions) to a text.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| -> usize {
+        let (line, ch) = (
+            p["line"].as_u64().unwrap(),
+            p["character"].as_u64().unwrap(),
+        );
+        let mut start = 0;
+        for _ in 0..line {
+            start += text[start..].find('\n').unwrap() + 1;
+        }
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= ch || c == '\n' {
+                return start + i;
+            }
+            units += c.len_utf16() as u64;
+        }
+        text.len()
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_owned();
+    for (a, b, new) in spans {
+        out.replace_range(a..b, new);
+    }
+    out
+}
+
+const PLEA: &str = "we need to talk. please come back. I MISS YOU";
+
+#[test]
+fn a_draft_is_linted_with_its_folders_config_and_the_user_config() {
+    let w = World::new();
+    w.write(
+        "home/.config/exlint/config.toml",
+        "[rules.shouting]\nseverity = \"off\"\n",
+    );
+    w.write(
+        "project/exlint.toml",
+        "[rules.begging]\nseverity = \"off\"\n",
+    );
+    let watching = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let mut c = w.client(&[], json!({ "capabilities": watching }));
+    let r = c.wait_for(|m| m["method"] == "client/registerCapability");
+    let watchers = &r["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert_eq!(watchers[0]["globPattern"], "**/exlint.toml");
+    assert_eq!(watchers[1]["globPattern"], "**/.exlintignore");
+
+    let draft = w.uri("project/drafts/draft.txt");
+    c.open(&draft, "plaintext", PLEA);
+    assert_eq!(codes(&c.diagnostics(&draft, 1)), ["we-need-to-talk"]);
+    // Outside the project: only the user's config applies.
+    let other = w.uri("elsewhere/draft.txt");
+    c.open(&other, "plaintext", PLEA);
+    assert_eq!(
+        codes(&c.diagnostics(&other, 1)),
+        ["we-need-to-talk", "begging"]
+    );
+
+    // exlint.toml edited on disk: the drafts are linted again with the new config.
+    w.write(
+        "project/exlint.toml",
+        "[rules.we-need-to-talk]\nseverity = \"off\"\n",
+    );
+    c.changed_on_disk(&w.uri("project/exlint.toml"));
+    assert_eq!(codes(&c.diagnostics(&draft, 1)), ["begging"]);
+    // Saving the user's config (open in the editor) counts too.
+    w.write("home/.config/exlint/config.toml", "");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": w.uri("home/.config/exlint/config.toml")}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&draft, 1)), ["begging", "shouting"]);
+    assert_eq!(c.shut_down(), 0);
+}
+
+#[test]
+fn a_broken_exlint_toml_keeps_the_old_rules_and_says_why() {
+    let w = World::new();
+    w.write(
+        "project/exlint.toml",
+        "[rules.begging]\nseverity = \"off\"\n",
+    );
+    let mut c = w.client(&[], json!({}));
+    let draft = w.uri("project/drafts/draft.txt");
+    c.open(&draft, "plaintext", PLEA);
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "shouting"]
+    );
+
+    // The user breaks it in the editor and saves.
+    let config = w.uri("project/exlint.toml");
+    let broken = "[rules.begging]\nseverity = \"offf\"\n";
+    c.open(&config, "toml", broken);
+    w.write("project/exlint.toml", broken);
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": config}}),
+    );
+    let m = c.show_message();
+    assert_eq!(m["type"], 1, "an error: {m}");
+    let text = m["message"].as_str().unwrap();
+    assert!(
+        text.contains("exlint.toml:2:12: severity must be one of"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `off`?"), "{text}");
+    assert!(text.contains("kept the previous rules"), "{text}");
+    // The draft is still linted, with the rules it had.
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "shouting"]
+    );
+    // The error is shown on the file itself, at the bad value.
+    let d = c.diagnostics(&config, 1);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"], range((1, 11), (1, 17)));
+    assert_eq!(d[0]["severity"], 1);
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("help: did you mean `off`?"),
+        "{}",
+        d[0]["message"]
+    );
+
+    // Fixed: the error goes away and the new rules apply.
+    let fixed = "[rules.begging]\nseverity = \"info\"\n";
+    c.change(&config, 2, json!([{"text": fixed}]));
+    w.write("project/exlint.toml", fixed);
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": config}}),
+    );
+    let d = c.diagnostics(&draft, 1);
+    assert_eq!(codes(&d), ["we-need-to-talk", "begging", "shouting"]);
+    assert_eq!(d[1]["severity"], 3, "begging is info now");
+    assert_eq!(c.diagnostics(&config, 2), Vec::<Value>::new());
+
+    // A folder whose config is broken from the start gets the built-in rules, and the error.
+    w.write("other/exlint.toml", "[rules\n");
+    let second = w.uri("other/draft.txt");
+    c.open(&second, "plaintext", PLEA);
+    let m = c.show_message();
+    let text = m["message"].as_str().unwrap();
+    assert!(text.contains("other/exlint.toml:1:"), "{text}");
+    assert!(text.contains("using the built-in rules"), "{text}");
+    assert_eq!(
+        codes(&c.diagnostics(&second, 1)),
+        ["we-need-to-talk", "begging", "shouting"]
+    );
+    assert_eq!(c.shut_down(), 0);
+}
+
+#[test]
+fn send_time_while_typing_is_now_unless_the_settings_say_otherwise() {
+    const PLAIN: &str = "hey, hope you're well";
+    // Pinned by the editor to 02:13 (a local time, read in the writer's zone: UTC here).
+    let (mut c, _) = Client::initialize_with(
+        &[],
+        json!({"initializationOptions": {"exlint": {"sendTime": "2026-11-28T02:13"}}}),
+    );
+    c.open(URI, "plaintext", PLAIN);
+    let d = c.diagnostics(URI, 1);
+    assert_eq!(codes(&d), ["late-night"]);
+    assert!(
+        d[0]["message"].as_str().unwrap().contains("02:13"),
+        "{}",
+        d[0]["message"]
+    );
+    // "off": no time rules while typing.
+    let off = json!({"settings": {"exlint": {"sendTime": "off"}}});
+    c.notify("workspace/didChangeConfiguration", off);
+    assert_eq!(codes(&c.diagnostics(URI, 1)), Vec::<String>::new());
+    // A bad value is refused, and the setting it had is kept.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"exlint": {"sendTime": "tonight"}}}),
+    );
+    let m = c.show_message();
+    assert!(
+        m["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("exlint.sendTime: "),
+        "{m}"
+    );
+    assert_eq!(codes(&c.diagnostics(URI, 1)), Vec::<String>::new());
+    assert_eq!(c.shut_down(), 0);
+
+    // By default it is now: EXLINT_NOW pins the clock to 02:13.
+    let (mut c, _) =
+        Client::initialize_with(&[("EXLINT_NOW", "2026-11-28T02:13:00+00:00")], json!({}));
+    c.open(URI, "plaintext", PLAIN);
+    assert_eq!(codes(&c.diagnostics(URI, 1)), ["late-night"]);
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"exlint": {"sendTime": "off"}}}),
+    );
+    assert_eq!(codes(&c.diagnostics(URI, 1)), Vec::<String>::new());
+    // The section without sendTime: back to the default.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"exlint": {}}}),
+    );
+    assert_eq!(codes(&c.diagnostics(URI, 1)), ["late-night"]);
+    assert_eq!(c.shut_down(), 0);
+}
+
+#[test]
+fn headers_are_split_off_and_their_send_time_honoured() {
+    // A daytime clock; the header says 02:13, and wins even with sendTime off.
+    let (mut c, _) = Client::initialize_with(
+        &[],
+        json!({"initializationOptions": {"exlint": {"sendTime": "off"}}}),
+    );
+    let text = "---\nsend-at: 2026-11-28T02:13\nto: Alex\n---\nplease come back\n";
+    c.open(URI, "plaintext", text);
+    assert_eq!(
+        found(&c.diagnostics(URI, 1)),
+        [
+            ("late-night".into(), [1, 9, 1, 25]),
+            ("begging".into(), [4, 0, 4, 16]),
+        ]
+    );
+
+    // Email headers: the subject is not part of the message; the Date is the send time.
+    let email = "file:///tmp/exlint-lsp-test/mail.txt";
+    c.open(
+        email,
+        "plaintext",
+        "From: Sam <sam@example.org>\nTo: Alex <alex@example.org>\nSubject: we need to talk\n\
+         Date: Sat, 28 Nov 2026 10:30:00 +0000\n\nhey, hope you're well\n",
+    );
+    assert_eq!(c.diagnostics(email, 1), Vec::<Value>::new());
+
+    // A header that does not parse is one diagnostic on its line, not silence.
+    let typo = "file:///tmp/exlint-lsp-test/typo.txt";
+    c.open(typo, "plaintext", "---\nsend_at: 02:13\n---\nhi\n");
+    let d = c.diagnostics(typo, 1);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"]["start"], pos(1, 0));
+    assert!(
+        d[0]["message"].as_str().unwrap().contains("send-at"),
+        "{}",
+        d[0]["message"]
+    );
+    assert_eq!(c.shut_down(), 0);
+}
+
+#[test]
+fn a_chat_export_is_reviewed_like_exlint_check() {
+    let w = World::new();
+    w.write("project/exlint.toml", "[conversation]\nme = \"Sam\"\n");
+    let chat = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/threads/whatsapp_android.txt"
+    );
+    let text = std::fs::read_to_string(chat).unwrap();
+    let mut c = w.client(&[], json!({}));
+    let uri = w.uri("project/chat.txt");
+    c.open(&uri, "text", &text);
+    let d = c.diagnostics(&uri, 1);
+    let codes = codes(&d);
+    // Each of Sam's messages at its own time: 23:41, 23:58, 23:59 and 02:14; the third in a row.
+    assert_eq!(
+        codes.iter().filter(|c| *c == "late-night").count(),
+        4,
+        "{codes:?}"
+    );
+    let double = d.iter().find(|d| d["code"] == "double-text").unwrap();
+    assert_eq!(double["range"]["start"]["line"], 9, "“are you awake?”");
+    assert_eq!(c.shut_down(), 0);
+}
+
+#[test]
+fn findings_in_exlintignore_stay_hidden_in_the_editor() {
+    let w = World::new();
+    w.write("project/exlint.toml", "");
+    w.write("project/drafts/draft.txt", PLEA);
+    let out = Command::new(env!("CARGO_BIN_EXE_exlint"))
+        .args(["ignore", "drafts/draft.txt", "--rule", "begging"])
+        .current_dir(w.path("project"))
+        .envs(w.env())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(w.read("project/.exlintignore").contains("please come back"));
+
+    let mut c = w.client(&[], json!({}));
+    let draft = w.uri("project/drafts/draft.txt");
+    // Lines added above: the fingerprint still matches.
+    c.open(&draft, "plaintext", &format!("hi.\n\n{PLEA}"));
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "shouting"]
+    );
+    // The ignore file emptied: the finding is back.
+    w.write("project/.exlintignore", "");
+    c.changed_on_disk(&w.uri("project/.exlintignore"));
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "begging", "shouting"]
+    );
+    assert_eq!(c.shut_down(), 0);
+}
+
+/// The "disable rule" quick fix for `rule` on the draft's first line, applied to disk as an
+/// editor would; returns the config's new text.
+fn apply_disable(c: &mut Client, w: &World, draft: &str, rule: &str, config: &str) -> String {
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": draft}, "range": range((0, 0), (0, 40)), "context": {"diagnostics": []}}),
+    );
+    let title = format!("Disable rule `{rule}` in exlint.toml");
+    let action = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == title.as_str())
+        .unwrap_or_else(|| panic!("no `{title}` in {r}"))
+        .clone();
+    let ops = action["edit"]["documentChanges"].as_array().unwrap();
+    let old = if w.path(config).exists() {
+        w.read(config)
+    } else {
+        assert_eq!(ops[0]["kind"], "create", "{ops:?}");
+        assert_eq!(ops[0]["uri"], w.uri(config));
+        String::new()
+    };
+    let edit = ops.last().unwrap();
+    assert_eq!(edit["textDocument"]["uri"], w.uri(config));
+    let new = apply_edits(&old, edit["edits"].as_array().unwrap());
+    w.write(config, &new);
+    c.changed_on_disk(&w.uri(config));
+    new
+}
+
+#[test]
+fn the_disable_rule_fix_writes_a_config_the_loader_accepts() {
+    let w = World::new();
+    w.write(
+        "project/exlint.toml",
+        "# my settings\n[rules.shouting] # loud\nseverity = \"info\" # calm\n",
+    );
+    let mut c = w.client(&[], json!({"capabilities": full_capabilities()}));
+    let draft = w.uri("project/drafts/draft.txt");
+    c.open(&draft, "plaintext", PLEA);
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "begging", "shouting"]
+    );
+
+    let new = apply_disable(&mut c, &w, &draft, "begging", "project/exlint.toml");
+    assert!(
+        new.starts_with("# my settings\n[rules.shouting] # loud\n"),
+        "{new}"
+    );
+    // What `exlint check` reads from it.
+    let at = exlint::Locations {
+        start_dir: w.path("project/drafts"),
+        user_config_dir: None,
+        cwd: None,
+    };
+    let resolved = exlint::Config::discover(&at).unwrap().resolve().unwrap();
+    let state = |id: &str| {
+        resolved
+            .rule_states
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(!state("begging").enabled.value, "{new}");
+    assert_eq!(state("shouting").severity.value, exlint::Severity::Info);
+    // ...and the server, told by the watcher.
+    assert_eq!(
+        codes(&c.diagnostics(&draft, 1)),
+        ["we-need-to-talk", "shouting"]
+    );
+
+    // No exlint.toml anywhere above: the fix creates one beside the draft.
+    let lone = w.uri("lone/draft.txt");
+    c.open(&lone, "plaintext", PLEA);
+    c.diagnostics(&lone, 1);
+    apply_disable(&mut c, &w, &lone, "we-need-to-talk", "lone/exlint.toml");
+    let at = exlint::Locations {
+        start_dir: w.path("lone"),
+        user_config_dir: None,
+        cwd: None,
+    };
+    let resolved = exlint::Config::discover(&at).unwrap().resolve().unwrap();
+    assert!(
+        resolved.rules.get("we-need-to-talk").is_none(),
+        "turned off"
+    );
+    assert_eq!(codes(&c.diagnostics(&lone, 1)), ["begging", "shouting"]);
+    assert_eq!(c.shut_down(), 0);
 }

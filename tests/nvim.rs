@@ -35,6 +35,10 @@ fn neovim_shows_live_diagnostics_hover_and_fixes() {
         .env("XDG_STATE_HOME", dir.join("state"))
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
+        // And exlint's clock, zone and user config: the time rules must not fire at night.
+        .env("HOME", dir.join("home"))
+        .env("EXLINT_NOW", "2026-11-28T14:00:00+00:00")
+        .env("TZ", "UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -6,7 +6,8 @@ const { LanguageClient } = require("vscode-languageclient/node");
 let client;
 
 exports.activate = async function activate() {
-  const command = vscode.workspace.getConfiguration("exlint").get("path", "exlint");
+  const settings = vscode.workspace.getConfiguration("exlint");
+  const command = settings.get("path", "exlint");
   client = new LanguageClient(
     "exlint",
     "exlint",
@@ -17,6 +18,9 @@ exports.activate = async function activate() {
         { language: "markdown" },
         { pattern: "**/*.draft" },
       ],
+      // sendTime at start, and every change of the `exlint.*` settings afterwards.
+      initializationOptions: { exlint: { sendTime: settings.get("sendTime", "now") } },
+      synchronize: { configurationSection: "exlint" },
     },
   );
   await client.start();

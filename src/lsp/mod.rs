@@ -8,16 +8,24 @@
 //! never describes older text than the client has sent. The transport runs on its own threads
 //! ([`transport`]), so reading never waits for linting.
 //!
-//! The rule set is a value the server holds and replaces on reload ([`Server::load_rules`]).
+//! Each draft is linted like `exlint check` lints the file: with the configuration of its folder
+//! ([`folders`]: the nearest `exlint.toml`, the user's config, `.exlintignore`, the writer's time
+//! zone and context) and through [`crate::check::check_bytes`], so front matter and email headers
+//! are split off, their `send-at:` is honoured, and a chat export is reviewed message by message.
+//! While typing, the send time is "now" unless the editor's `sendTime` setting ([`settings`]) or
+//! the draft's header says otherwise.
 
 pub mod actions;
 pub mod convert;
+pub mod folders;
 pub mod hover;
+pub mod settings;
 pub mod transport;
 
 use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crossbeam_channel::{Receiver, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -37,10 +45,13 @@ use serde::{Deserialize, Serialize};
 
 pub use transport::{IoThreads, connect, stdio};
 
+use crate::check::{Run, check_bytes};
 use crate::diagnostic::Diagnostic;
-use crate::draft::{ColumnUnit, Draft};
+use crate::draft::{ColumnUnit, Draft, LineIndex};
 use crate::error::SourceError;
 use crate::rules::RuleSet;
+use folders::{Folder, Folders, LoadError};
+use settings::{Clock, SendTime};
 
 /// The command behind "ignore this finding".
 pub const IGNORE_COMMAND: &str = "exlint.ignoreFinding";
@@ -55,11 +66,33 @@ const LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "draft", "exlin
 /// File extensions exlint lints whatever the language id.
 const EXTENSIONS: &[&str] = &["draft", "txt"];
 
+/// What the binary knows from the environment: the server reads none itself.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The user config folder (`$XDG_CONFIG_HOME/exlint`, …), as `exlint check` finds it.
+    pub user_config_dir: Option<PathBuf>,
+    /// The writer's time zone when no config names one: the system's.
+    pub timezone: jiff::tz::TimeZone,
+    /// "Now": the system clock, or pinned (`EXLINT_NOW`).
+    pub clock: Clock,
+}
+
+impl Default for Options {
+    /// No user config, UTC, the system clock: what a test or an embedding starts from.
+    fn default() -> Options {
+        Options {
+            user_config_dir: None,
+            timezone: jiff::tz::TimeZone::UTC,
+            clock: Clock::System,
+        }
+    }
+}
+
 /// Run a server on a connection until `exit`, or until the client hangs up. True when the
 /// session ended cleanly (`shutdown` before `exit`), which the binary turns into exit code 0.
-pub fn run(connection: Connection) -> bool {
+pub fn run(connection: Connection, options: Options) -> bool {
     let Connection { sender, receiver } = connection;
-    Server::new(sender).run(&receiver)
+    Server::new(sender, options).run(&receiver)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,10 +153,15 @@ struct Document {
     result: Option<Linted>,
 }
 
-/// A document as linted: the draft (whose line index converts positions) and its visible findings.
+/// A document as linted: the draft (whose line index converts positions), its visible findings,
+/// and the folder setup whose rules found them.
 pub struct Linted {
     pub draft: Draft,
     pub diagnostics: Vec<Diagnostic>,
+    pub folder: Rc<Folder>,
+    /// Why the document could not be linted (a header or an export that does not parse), shown
+    /// as one diagnostic.
+    pub problem: Option<lsp_types::Diagnostic>,
 }
 
 /// A finding the user asked to ignore for this session. Content findings are known by their
@@ -162,9 +200,16 @@ struct Server {
     phase: Phase,
     unit: ColumnUnit,
     client: ClientSupport,
+    options: Options,
     /// Workspace folders, for where a new `exlint.toml` goes.
     roots: Vec<PathBuf>,
-    rules: Option<RuleSet>,
+    /// Each folder's configuration; set up by `initialize`.
+    folders: Option<Folders>,
+    send_time: SendTime,
+    /// Errors in config files (by the file's URI), shown on the file while it is open.
+    config_problems: BTreeMap<Uri, Vec<lsp_types::Diagnostic>>,
+    /// Config files we published problems for, and the problems.
+    config_published: BTreeMap<Uri, Vec<lsp_types::Diagnostic>>,
     docs: BTreeMap<Uri, Document>,
     ignored: HashSet<Ignore>,
     /// Requests cancelled while they were still queued.
@@ -178,14 +223,18 @@ enum Flow {
 }
 
 impl Server {
-    fn new(sender: Sender<Message>) -> Server {
+    fn new(sender: Sender<Message>, options: Options) -> Server {
         Server {
             sender,
             phase: Phase::Starting,
             unit: ColumnUnit::Utf16,
             client: ClientSupport::default(),
+            options,
             roots: Vec::new(),
-            rules: None,
+            folders: None,
+            send_time: SendTime::default(),
+            config_problems: BTreeMap::new(),
+            config_published: BTreeMap::new(),
             docs: BTreeMap::new(),
             ignored: HashSet::new(),
             cancelled: HashSet::new(),
@@ -216,7 +265,12 @@ impl Server {
                     return self.phase == Phase::ShutDown;
                 }
             }
-            if catch_unwind(AssertUnwindSafe(|| self.publish_changed())).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| {
+                self.publish_changed();
+                self.publish_config_problems();
+            }))
+            .is_err()
+            {
                 self.log(
                     MessageType::ERROR,
                     "exlint failed while publishing diagnostics; this is a bug".into(),
@@ -315,6 +369,8 @@ impl Server {
                 if let Some(p) = self.params::<DidOpenTextDocumentParams>(n) {
                     let doc = p.text_document;
                     let linted = is_draft(&doc.uri, &doc.language_id);
+                    // Show a config file's problems afresh in the new buffer.
+                    self.config_published.remove(&doc.uri);
                     self.docs.insert(
                         doc.uri,
                         Document {
@@ -349,7 +405,7 @@ impl Server {
             }
             note::DidSaveTextDocument::METHOD => {
                 if let Some(p) = self.params::<DidSaveTextDocumentParams>(n) {
-                    if is_config(&p.text_document.uri) {
+                    if self.is_config(&p.text_document.uri) {
                         self.reload_rules();
                     }
                     if let Some(doc) = self.docs.get_mut(&p.text_document.uri) {
@@ -362,16 +418,22 @@ impl Server {
             }
             note::DidCloseTextDocument::METHOD => {
                 if let Some(p) = self.params::<DidCloseTextDocumentParams>(n) {
-                    if let Some(doc) = self.docs.remove(&p.text_document.uri) {
-                        if doc.linted {
+                    let uri = p.text_document.uri;
+                    let shown_problems = self.config_published.remove(&uri).is_some();
+                    if let Some(doc) = self.docs.remove(&uri) {
+                        if doc.linted || shown_problems {
                             // Findings of a closed draft would only linger in the problem list.
-                            self.publish(p.text_document.uri, Vec::new(), None);
+                            self.publish(uri, Vec::new(), None);
                         }
                     }
                 }
             }
-            // Config hooks: a changed exlint.toml or changed settings reload the rules.
-            note::DidChangeWatchedFiles::METHOD | note::DidChangeConfiguration::METHOD => {
+            // A changed exlint.toml or .exlintignore: read the configs again.
+            note::DidChangeWatchedFiles::METHOD => self.reload_rules(),
+            note::DidChangeConfiguration::METHOD => {
+                if let Some(p) = self.params::<lsp_types::DidChangeConfigurationParams>(n) {
+                    self.apply_settings(&p.settings);
+                }
                 self.reload_rules();
             }
             _ => {}
@@ -415,8 +477,11 @@ impl Server {
                 .extend(params.root_uri.as_ref().and_then(convert::uri_to_path));
         }
 
-        match self.load_rules() {
-            Ok(rules) => self.rules = Some(rules),
+        match Folders::new(
+            self.options.user_config_dir.clone(),
+            self.options.timezone.clone(),
+        ) {
+            Ok(folders) => self.folders = Some(folders),
             Err(e) => {
                 return Response::new_err(
                     id,
@@ -424,6 +489,9 @@ impl Server {
                     format!("exlint could not load its rules: {e}"),
                 );
             }
+        }
+        if let Some(options) = &params.initialization_options {
+            self.apply_settings(options);
         }
         self.phase = Phase::Running;
 
@@ -466,41 +534,134 @@ impl Server {
         Response::new_ok(id, result)
     }
 
-    /// The rules for this session. Today: the built-in pack.
-    ///
-    /// Config hook: when exlint.toml exists, discover it here (upward from each workspace root,
-    /// then the user config dir) and build the `RuleSet` from it. `reload_rules` calls this again
-    /// whenever an exlint.toml changes or is saved, or the client's settings change.
-    fn load_rules(&self) -> Result<RuleSet, SourceError> {
-        RuleSet::builtin()
-    }
-
-    fn reload_rules(&mut self) {
-        match self.load_rules() {
-            Ok(rules) => {
-                self.rules = Some(rules);
-                for doc in self.docs.values_mut() {
-                    doc.result = None;
-                }
-            }
-            // Keep linting with the rules we had; say why the new ones were refused.
-            Err(e) => self.notify::<note::ShowMessage>(ShowMessageParams {
+    /// Take `sendTime` from the client's settings; a bad value is reported and the old one kept.
+    fn apply_settings(&mut self, value: &serde_json::Value) {
+        match settings::send_time(value) {
+            None => {}
+            Some(Ok(send_time)) => self.send_time = send_time,
+            Some(Err(e)) => self.notify::<note::ShowMessage>(ShowMessageParams {
                 typ: MessageType::ERROR,
-                message: format!("exlint kept its previous rules: {e}"),
+                message: format!("{e} (kept the previous setting)"),
             }),
         }
     }
 
-    /// Ask the client to tell us when an exlint.toml changes (`didChangeWatchedFiles`).
+    /// Forget every folder's configuration and lint every draft again: the configs are read
+    /// anew on the way (a folder whose config no longer loads keeps its previous rules).
+    fn reload_rules(&mut self) {
+        let Some(folders) = &mut self.folders else {
+            return;
+        };
+        folders.reload();
+        self.config_problems.clear();
+        for doc in self.docs.values_mut() {
+            doc.result = None;
+        }
+    }
+
+    /// Whether a saved file is one the configuration is read from.
+    fn is_config(&self, uri: &Uri) -> bool {
+        let by_name = matches!(
+            file_name(uri),
+            Some(CONFIG_FILE | crate::config::IGNORE_FILE_NAME)
+        );
+        let user_file = self
+            .options
+            .user_config_dir
+            .as_ref()
+            .map(|d| d.join(crate::config::USER_FILE_NAME));
+        by_name || (user_file.is_some() && convert::uri_to_path(uri) == user_file)
+    }
+
+    /// The folder whose configuration applies to a document: its own folder; for an unsaved
+    /// buffer, the first workspace folder.
+    fn dir_of(&self, uri: &Uri) -> Option<PathBuf> {
+        match convert::uri_to_path(uri) {
+            Some(path) => path.parent().map(Path::to_path_buf),
+            None => self.roots.first().cloned(),
+        }
+    }
+
+    /// The setup for drafts in `dir`, reporting a config that fails to load.
+    fn folder(&mut self, dir: Option<&Path>) -> Option<Rc<Folder>> {
+        let (folder, error) = self.folders.as_mut()?.get(dir);
+        if let Some(e) = error {
+            self.config_failed(dir, e);
+        }
+        Some(folder)
+    }
+
+    fn config_failed(&mut self, dir: Option<&Path>, e: LoadError) {
+        let what = if e.kept_previous {
+            "kept the previous rules"
+        } else {
+            "using the built-in rules"
+        };
+        let place = dir.map_or_else(String::new, |d| format!(" for drafts in {}", d.display()));
+        self.notify::<note::ShowMessage>(ShowMessageParams {
+            typ: MessageType::ERROR,
+            message: format!("exlint: {}; {what}{place}", e.error),
+        });
+        // On the file itself, when we know which one (paths are shown absolute).
+        let path = Path::new(&e.error.path);
+        if let Some(uri) = path
+            .is_absolute()
+            .then(|| convert::path_to_uri(path))
+            .flatten()
+        {
+            let d = source_error_diagnostic(&e.error, self.unit);
+            self.config_problems.entry(uri).or_default().push(d);
+        }
+    }
+
+    /// Publish config problems for open config files whose shown problems are out of date.
+    fn publish_config_problems(&mut self) {
+        // An open exlint.toml with no draft beside it still gets its problems found. (After the
+        // drafts: an error they met is reported once, saying what their folders kept.)
+        let dirs: Vec<PathBuf> = self
+            .docs
+            .keys()
+            .filter(|uri| file_name(uri) == Some(CONFIG_FILE))
+            .filter_map(|uri| Some(convert::uri_to_path(uri)?.parent()?.to_path_buf()))
+            .collect();
+        for dir in dirs {
+            self.folder(Some(&dir));
+        }
+        let mut updates: Vec<(Uri, Vec<lsp_types::Diagnostic>, Option<i32>)> = Vec::new();
+        for (uri, doc) in &self.docs {
+            let wanted = self.config_problems.get(uri);
+            let shown = self.config_published.get(uri);
+            if wanted != shown && (wanted.is_some() || shown.is_some()) {
+                let version = (!doc.linted).then_some(doc.version);
+                updates.push((uri.clone(), wanted.cloned().unwrap_or_default(), version));
+            }
+        }
+        for (uri, diagnostics, version) in updates {
+            if diagnostics.is_empty() {
+                self.config_published.remove(&uri);
+            } else {
+                self.config_published
+                    .insert(uri.clone(), diagnostics.clone());
+            }
+            self.publish(uri, diagnostics, version);
+        }
+    }
+
+    /// Ask the client to tell us when an exlint.toml or .exlintignore changes
+    /// (`didChangeWatchedFiles`). The user's config file, outside the workspace, is reloaded when
+    /// it is saved in the editor.
     fn register_watcher(&mut self) {
         if !self.client.watch_files {
             return;
         }
         let options = DidChangeWatchedFilesRegistrationOptions {
-            watchers: vec![FileSystemWatcher {
-                glob_pattern: GlobPattern::String(format!("**/{CONFIG_FILE}")),
-                kind: None,
-            }],
+            watchers: [CONFIG_FILE, crate::config::IGNORE_FILE_NAME]
+                .into_iter()
+                .map(|name| FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(format!("**/{name}")),
+                    kind: None,
+                })
+                .collect(),
         };
         let params = RegistrationParams {
             registrations: vec![Registration {
@@ -525,12 +686,20 @@ impl Server {
             return None;
         }
         if doc.result.is_none() {
-            let linted = self.lint(uri, doc);
+            let folder = self.folder(self.dir_of(uri).as_deref())?;
+            let doc = self.docs.get(uri)?;
+            let linted = self.lint(uri, doc, folder);
             let version = doc.version;
             let diagnostics = linted
-                .diagnostics
+                .problem
                 .iter()
-                .map(|d| convert::diagnostic(linted.draft.line_index(), d, self.unit))
+                .cloned()
+                .chain(
+                    linted
+                        .diagnostics
+                        .iter()
+                        .map(|d| convert::diagnostic(linted.draft.line_index(), d, self.unit)),
+                )
                 .collect();
             self.publish(uri.clone(), diagnostics, Some(version));
             self.docs.get_mut(uri)?.result = Some(linted);
@@ -551,37 +720,72 @@ impl Server {
         }
     }
 
-    fn lint(&self, uri: &Uri, doc: &Document) -> Linted {
-        let empty = || Linted {
-            draft: Draft::new(doc.text.clone()),
-            diagnostics: Vec::new(),
+    /// Lint a document as `exlint check` lints a file, with the folder's rules and ignore list,
+    /// then drop the findings ignored for this session.
+    fn lint(&self, uri: &Uri, doc: &Document, folder: Rc<Folder>) -> Linted {
+        let rules = &folder.rules;
+        let now = self.options.clock.now(folder.timezone());
+        let (now, default_now) = match &self.send_time {
+            SendTime::Now => (now, true),
+            SendTime::Off => (now, false),
+            // "Pretend it is then": the header's `HH:MM` is on that day too.
+            SendTime::At(at) => match at.resolve(&now) {
+                Ok(t) => (t.with_time_zone(folder.timezone().clone()), true),
+                Err(_) => (now, true),
+            },
         };
-        let Some(rules) = &self.rules else {
-            return empty();
+        let run = Run {
+            rules,
+            now,
+            at: None,
+            thread: None,
+            default_now,
         };
-        let Ok(draft) = crate::input::read(doc.text.clone().into_bytes(), uri.as_str()) else {
-            return empty();
+        let name = convert::uri_to_path(uri)
+            .map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
+        let checked = catch_unwind(AssertUnwindSafe(|| {
+            check_bytes(doc.text.clone().into_bytes(), &name, &run)
+        }));
+        let checked = match checked {
+            Ok(Ok(checked)) => checked,
+            Ok(Err(message)) => {
+                let draft = Draft::new(doc.text.clone());
+                let problem = input_problem(&message, &name, draft.line_index(), self.unit);
+                return Linted {
+                    draft,
+                    diagnostics: Vec::new(),
+                    folder: folder.clone(),
+                    problem: Some(problem),
+                };
+            }
+            Err(_) => {
+                self.log(
+                    MessageType::ERROR,
+                    format!(
+                        "exlint failed while linting {}; this is a bug",
+                        uri.as_str()
+                    ),
+                );
+                return Linted {
+                    draft: Draft::new(doc.text.clone()),
+                    diagnostics: Vec::new(),
+                    folder: folder.clone(),
+                    problem: None,
+                };
+            }
         };
-        let found = catch_unwind(AssertUnwindSafe(|| crate::lint(&draft, rules)));
-        let Ok(found) = found else {
-            self.log(
-                MessageType::ERROR,
-                format!(
-                    "exlint failed while linting {}; this is a bug",
-                    uri.as_str()
-                ),
-            );
-            return empty();
-        };
-        let diagnostics = if self.ignored.is_empty() {
-            found
-        } else {
-            found
-                .into_iter()
-                .filter(|d| !self.ignored.contains(&Ignore::of(uri, rules, &draft, d)))
-                .collect()
-        };
-        Linted { draft, diagnostics }
+        let draft = checked.draft;
+        let mut diagnostics = checked.diagnostics;
+        folder.ignored.retain(&draft, &mut diagnostics);
+        if !self.ignored.is_empty() {
+            diagnostics.retain(|d| !self.ignored.contains(&Ignore::of(uri, rules, &draft, d)));
+        }
+        Linted {
+            draft,
+            diagnostics,
+            folder: folder.clone(),
+            problem: None,
+        }
     }
 
     fn hover(&mut self, id: RequestId, params: lsp_types::HoverParams) -> Response {
@@ -589,14 +793,11 @@ impl Server {
         let pos = params.text_document_position_params.position;
         let (unit, markdown) = (self.unit, self.client.markdown_hover);
         self.ensure_linted(&uri);
-        let (Some(linted), Some(rules)) = (
-            self.docs.get(&uri).and_then(|d| d.result.as_ref()),
-            self.rules.as_ref(),
-        ) else {
+        let Some(linted) = self.docs.get(&uri).and_then(|d| d.result.as_ref()) else {
             return Response::new_ok(id, ());
         };
         let offset = convert::offset(linted.draft.line_index(), pos, unit);
-        match hover::hover(rules, linted, offset, unit, markdown) {
+        match hover::hover(&linted.folder.rules, linted, offset, unit, markdown) {
             Some(h) => Response::new_ok(id, h),
             None => Response::new_ok(id, ()),
         }
@@ -613,7 +814,7 @@ impl Server {
         let config = actions::config_target(&uri, &self.roots, |u| {
             self.docs.get(u).map(|d| (d.text.clone(), d.version))
         });
-        let (Some(doc), Some(rules)) = (self.docs.get(&uri), self.rules.as_ref()) else {
+        let Some(doc) = self.docs.get(&uri) else {
             return Response::new_ok(id, Vec::<()>::new());
         };
         let Some(linted) = doc.result.as_ref() else {
@@ -623,7 +824,7 @@ impl Server {
             uri: &uri,
             version: doc.version,
             linted,
-            rules,
+            rules: &linted.folder.rules,
             unit: self.unit,
             client: &self.client,
             config: config.as_ref(),
@@ -724,9 +925,58 @@ pub fn is_draft(uri: &Uri, language_id: &str) -> bool {
     by_language || by_extension
 }
 
-fn is_config(uri: &Uri) -> bool {
-    uri.as_str()
-        .rsplit('/')
-        .next()
-        .is_some_and(|name| name == CONFIG_FILE)
+/// The last segment of a URI's path.
+fn file_name(uri: &Uri) -> Option<&str> {
+    let path = uri.as_str().split(['?', '#']).next()?;
+    path.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+/// A config or rule file error as a diagnostic on that file.
+fn source_error_diagnostic(e: &SourceError, unit: ColumnUnit) -> lsp_types::Diagnostic {
+    let range = match &e.span {
+        Some(span) => convert::range(&LineIndex::new(&e.source), span.clone(), unit),
+        None => lsp_types::Range::default(),
+    };
+    let mut message = e.message.clone();
+    if let Some(hint) = &e.hint {
+        message.push_str(&format!("\nhelp: {hint}"));
+    }
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        source: Some("exlint".to_owned()),
+        message,
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+/// Why a document could not be read (`<name>:<line>: <message>` or `<name>: <message>`, as
+/// `check_bytes` says it), as a diagnostic on that line.
+fn input_problem(
+    message: &str,
+    name: &str,
+    index: &LineIndex,
+    unit: ColumnUnit,
+) -> lsp_types::Diagnostic {
+    let rest = message
+        .strip_prefix(name)
+        .and_then(|r| r.strip_prefix(':'))
+        .unwrap_or(message);
+    let (line, text) = match rest.split_once(':') {
+        Some((n, text)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (n.parse::<usize>().unwrap_or(1), text)
+        }
+        _ => (1, rest),
+    };
+    let line = line
+        .saturating_sub(1)
+        .min(index.line_count().saturating_sub(1));
+    let span = index.line_span(line);
+    lsp_types::Diagnostic {
+        range: convert::range(index, span, unit),
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        source: Some("exlint".to_owned()),
+        message: format!("exlint could not read this: {}", text.trim()),
+        ..lsp_types::Diagnostic::default()
+    }
 }
