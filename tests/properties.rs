@@ -2,7 +2,9 @@
 //! output is deterministic and parseable, and positions convert both ways.
 //!
 //! Bounded so the debug suite stays fast: 96 cases per property by default (set PROPTEST_CASES to
-//! run more), inputs of at most a few hundred chars. The fuzzers in `fuzz/` go deeper; their saved
+//! run more), inputs of at most a few hundred chars. The two whose every case compiles a whole rule
+//! set (a config, an LSP session) or reviews whole chats run a quarter of that; the fuzzers cover
+//! them at length. The fuzzers in `fuzz/` go deeper; their saved
 //! crash inputs replay in `tests/fuzz_regressions.rs`.
 
 #[path = "../fuzz/src/lib.rs"]
@@ -26,6 +28,15 @@ fn cases() -> Config {
         max_shrink_iters: 2048,
         failure_persistence: None,
         ..Config::default()
+    }
+}
+
+/// For properties whose every case is expensive in a debug build.
+fn heavy() -> Config {
+    let base = cases();
+    Config {
+        cases: (base.cases / 4).max(8),
+        ..base
     }
 }
 
@@ -201,12 +212,37 @@ proptest! {
         }
     }
 
+    /// Byte offset ↔ line/column round-trips in UTF-8 bytes, UTF-16 units and chars.
+    #[test]
+    fn line_index_round_trips(text in any_text()) {
+        let index = LineIndex::new(&text);
+        for offset in text.char_indices().map(|(i, _)| i).chain([text.len()]) {
+            for unit in [ColumnUnit::Byte, ColumnUnit::Utf16, ColumnUnit::Char] {
+                let pos = index.line_col(offset, unit);
+                let back = index.offset(pos, unit);
+                let line = index.line_span(pos.line);
+                prop_assert!(line.start <= offset, "{:?} of {} is on a later line", unit, offset);
+                // Offsets inside a line break convert to the end of the line's text.
+                prop_assert_eq!(back, offset.min(line.end), "{:?} of {} via {:?}", unit, offset, pos);
+            }
+        }
+        // Positions past the end clamp instead of panicking.
+        for unit in [ColumnUnit::Byte, ColumnUnit::Utf16, ColumnUnit::Char] {
+            let far = index.offset(LineCol { line: usize::MAX, col: usize::MAX }, unit);
+            prop_assert_eq!(far, text.len());
+            let _ = index.line_col(usize::MAX, unit);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(heavy())]
+
     /// Chat exports of every format, well formed or not.
     #[test]
     fn conversation_parsers_never_panic(lines in prop::collection::vec(drafty(), 0..8), json in "\\PC{0,120}") {
-        let wa: String = lines.iter().map(|l| format!("28/11/2026, 14:0{} - Sam: {l}\n", l.len() % 10)).collect();
+      let wa: String = lines.iter().map(|l| format!("28/11/2026, 14:0{} - Sam: {l}\n", l.len() % 10)).collect();
         harness::whatsapp(wa.as_bytes());
-        harness::draft(wa.as_bytes());
         let texts: Vec<serde_json::Value> = lines.iter().enumerate().map(|(i, l)| serde_json::json!({
             "from": if i % 2 == 0 { "Sam" } else { "Alex" }, "at": "2026-11-28T14:00", "text": l,
         })).collect();
@@ -230,39 +266,17 @@ proptest! {
         "fail-on", "select", "allow", "rule-dirs", "timezone", "[no-contact]\nsince", "[rules.too-long]\nmax-words",
         "[rules.begging]\nseverity", "[profile.x]\nfail-on", "max-input-size",
     ][..]), value in prop::sample::select(&["\"error\"", "[\"x\"]", "3", "-1", "\"\"", "2026-11-20", "{}", "\"Mars/Olympus\"", "99999999999999999999"][..])) {
-        harness::config(text.as_bytes());
+      harness::config(text.as_bytes());
         harness::config(format!("{key} = {value}\n").as_bytes());
         harness::rule_file(text.as_bytes());
         let rule = format!("severity = \"error\"\nmessage = \"m {{match}}\"\nhelp = \"h\"\nguide = \"g\"\ndescription = \"d\"\n[check]\nkind = \"pattern\"\npatterns = [{:?}]\n", text);
         harness::rule_file(rule.as_bytes());
     }
 
-    /// Byte offset ↔ line/column round-trips in UTF-8 bytes, UTF-16 units and chars.
-    #[test]
-    fn line_index_round_trips(text in any_text()) {
-        let index = LineIndex::new(&text);
-        for offset in text.char_indices().map(|(i, _)| i).chain([text.len()]) {
-            for unit in [ColumnUnit::Byte, ColumnUnit::Utf16, ColumnUnit::Char] {
-                let pos = index.line_col(offset, unit);
-                let back = index.offset(pos, unit);
-                let line = index.line_span(pos.line);
-                prop_assert!(line.start <= offset, "{:?} of {} is on a later line", unit, offset);
-                // Offsets inside a line break convert to the end of the line's text.
-                prop_assert_eq!(back, offset.min(line.end), "{:?} of {} via {:?}", unit, offset, pos);
-            }
-        }
-        // Positions past the end clamp instead of panicking.
-        for unit in [ColumnUnit::Byte, ColumnUnit::Utf16, ColumnUnit::Char] {
-            let far = index.offset(LineCol { line: usize::MAX, col: usize::MAX }, unit);
-            prop_assert_eq!(far, text.len());
-            let _ = index.line_col(usize::MAX, unit);
-        }
-    }
-
     /// The LSP transport and server on random client bytes.
     #[test]
     fn lsp_message_loop_never_panics(text in drafty(), chunk in 1u8..64, garbage in prop::collection::vec(any::<u8>(), 0..40)) {
-        let open = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+      let open = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": "file:///tmp/d.txt", "languageId": "text", "version": 1, "text": text}}}).to_string();
         let change = serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": "file:///tmp/d.txt", "version": 2},
