@@ -11,7 +11,7 @@ export EXLINT_NOW=2026-11-28T02:13:00+01:00 TZ=UTC HOME="$work/home" XDG_CONFIG_
 traced() { # NAME CMD... : run under strace, keep its trace in $work/NAME.trace
   local name=$1; shift
   local code=0
-  strace -f -qq -e trace=network -o "$work/$name.trace" "$@" >"$work/$name.out" 2>&1 || code=$?
+  strace -f -qq -e trace=network -e signal=none -o "$work/$name.trace" "$@" >"$work/$name.out" 2>&1 || code=$?
   if [ "$code" -gt 1 ]; then
     echo "offline: \`$name\` exited $code:"; cat "$work/$name.out"; exit 1
   fi
@@ -20,6 +20,13 @@ traced() { # NAME CMD... : run under strace, keep its trace in $work/NAME.trace
   fi
   echo "offline: $name: no network system calls"
 }
+
+# The check itself must be able to see a network call: a known socket() has to show up.
+if command -v python3 >/dev/null; then
+  strace -f -qq -e trace=network -e signal=none -o "$work/probe.trace" \
+    python3 -c 'import socket; socket.socket()' || true
+  grep -q 'socket(' "$work/probe.trace" || { echo "offline: strace does not see socket() here"; exit 1; }
+fi
 
 traced check "$exe" check --isolated fixtures/late_night_plea.txt
 traced check-json "$exe" check --format json --me Sam fixtures/threads/telegram_result.json
