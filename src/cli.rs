@@ -164,6 +164,11 @@ pub struct CheckArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// The largest draft or export to read, like 16MiB or 500KB [default: 16MiB, or the config's
+    /// max-input-size]
+    #[arg(long, value_name = "SIZE", value_parser = exlint::input::parse_size)]
+    pub max_input_size: Option<u64>,
+
     /// When the message will be sent: RFC 3339 (2026-11-28T02:13:00+01:00), local
     /// (2026-11-28T02:13), HH:MM (today) or now
     #[arg(long, value_name = "DATETIME")]

@@ -3,7 +3,7 @@
 mod cli;
 
 use std::collections::HashMap;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -131,6 +131,7 @@ fn start_dir_for(draft: &Path) -> PathBuf {
 fn load_config(
     args: &ConfigArgs,
     fail_on: Option<FailOnArg>,
+    max_input_size: Option<u64>,
     start_dir: PathBuf,
 ) -> Result<Config, SourceError> {
     let at = locations(start_dir);
@@ -147,6 +148,7 @@ fn load_config(
         fail_on: fail_on.map(FailOn::from),
         select: (!args.select.is_empty()).then(|| args.select.clone()),
         ignore: args.ignore.clone(),
+        max_input_size,
     });
     Ok(config)
 }
@@ -189,8 +191,9 @@ fn prepare(config: &Config, args: &CheckArgs) -> Result<Prepared, Failure> {
         None => None,
         Some(path) => {
             let shown = path.display().to_string();
-            let facts = read_file(path)
-                .map_err(|e| format!("--thread: {shown}: {}", describe_io(&e)))
+            let limit = resolved.max_input_size.value;
+            let facts = read_file(path, limit, &shown)
+                .map_err(|e| format!("--thread: {e}"))
                 .and_then(|bytes| {
                     thread_facts(bytes, &shown, &resolved.rules)
                         .map_err(|e| format!("--thread: {e}"))
@@ -284,7 +287,8 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             prepared.push(p.clone());
             continue;
         }
-        let config = match load_config(&args.config, args.fail_on, dir.clone()) {
+        let config = match load_config(&args.config, args.fail_on, args.max_input_size, dir.clone())
+        {
             Ok(c) => c,
             Err(e) => return Ok(config_error(&e)),
         };
@@ -315,11 +319,11 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         } else {
             name.clone()
         };
+        let limit = p.resolved.max_input_size.value;
         let bytes = if name == "-" {
-            let mut buf = Vec::new();
-            io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+            input::read_limited(io::stdin().lock(), limit, &shown).map_err(|e| e.to_string())
         } else {
-            read_file(Path::new(name))
+            read_file(Path::new(name), limit, &shown)
         };
         let run = Run {
             rules: &p.resolved.rules,
@@ -333,7 +337,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
                 p.ignored.retain(&c.draft, &mut c.diagnostics);
                 c
             }),
-            Err(e) => Err(format!("{shown}: {}", describe_io(&e))),
+            Err(e) => Err(e),
         };
         checked.push((shown, result));
     }
@@ -428,14 +432,26 @@ fn lsp() -> io::Result<u8> {
     Ok(if clean { EXIT_OK } else { EXIT_LSP_NO_SHUTDOWN })
 }
 
-fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    if path.is_dir() {
-        return Err(io::Error::new(
+/// Read a draft or export of at most `limit` bytes; errors are one line naming it as `shown`.
+/// A regular file's size is checked before reading, so a huge file costs nothing.
+fn read_file(path: &Path, limit: u64, shown: &str) -> Result<Vec<u8>, String> {
+    let io_error = |e: io::Error| format!("{shown}: {}", describe_io(&e));
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(io_error(io::Error::new(
             io::ErrorKind::IsADirectory,
             "is a directory",
-        ));
+        )));
     }
-    std::fs::read(path)
+    if meta.is_file() && meta.len() > limit {
+        return Err(input::InputError::TooLarge {
+            path: shown.to_owned(),
+            limit,
+        }
+        .to_string());
+    }
+    input::read_limited(file, limit, shown).map_err(|e| e.to_string())
 }
 
 fn describe_io(e: &io::Error) -> String {
@@ -449,7 +465,7 @@ fn describe_io(e: &io::Error) -> String {
 
 /// Every rule as the config in the current folder leaves it ("off" when it is turned off).
 fn list_rules(args: &ConfigArgs) -> io::Result<u8> {
-    let resolved = match load_config(args, None, cwd()).and_then(|c| c.resolve()) {
+    let resolved = match load_config(args, None, None, cwd()).and_then(|c| c.resolve()) {
         Ok(r) => r,
         Err(e) => return Ok(config_error(&e)),
     };
@@ -479,7 +495,7 @@ fn explain(id: &str, args: &ConfigArgs) -> io::Result<u8> {
         ignore: Vec::new(),
         ..args.clone()
     };
-    let rules = match load_config(&all, None, cwd()).and_then(|c| c.rule_set()) {
+    let rules = match load_config(&all, None, None, cwd()).and_then(|c| c.rule_set()) {
         Ok(r) => r,
         Err(e) => return Ok(config_error(&e)),
     };
@@ -527,11 +543,12 @@ fn show_config(args: &ConfigCommandArgs) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
     let dir = start_dir_for(&target);
-    let resolved =
-        match load_config(&args.config, args.fail_on, dir.clone()).and_then(|c| c.resolve()) {
-            Ok(r) => r,
-            Err(e) => return Ok(config_error(&e)),
-        };
+    let resolved = match load_config(&args.config, args.fail_on, None, dir.clone())
+        .and_then(|c| c.resolve())
+    {
+        Ok(r) => r,
+        Err(e) => return Ok(config_error(&e)),
+    };
     let mut out = io::BufWriter::new(io::stdout().lock());
     write_config(&mut out, &resolved, &locations(dir))?;
     out.flush()?;
@@ -565,6 +582,16 @@ fn write_config(out: &mut dyn Write, r: &ResolvedConfig, at: &Locations) -> io::
 
     let fail_on = toml_str(fail_on_str(r.fail_on.value));
     line(out, &format!("fail-on = {fail_on}"), &r.fail_on.origin)?;
+    let bytes = r.max_input_size.value;
+    let size = match input::describe_size(bytes) {
+        s if s.ends_with("bytes") => bytes.to_string(),
+        s => toml_str(&s.replace(' ', "")),
+    };
+    line(
+        out,
+        &format!("max-input-size = {size}"),
+        &r.max_input_size.origin,
+    )?;
     list(out, "allow", &r.allow)?;
     list(out, "rule-dirs", &r.rule_dirs)?;
     match &r.timezone {
@@ -655,8 +682,7 @@ fn fail_on_str(f: FailOn) -> &'static str {
 /// into the project's `.exlintignore`.
 fn ignore_finding(args: &IgnoreArgs) -> io::Result<u8> {
     let shown = args.file.display().to_string();
-    let draft = match read_file(&args.file)
-        .map_err(|e| format!("{shown}: {}", describe_io(&e)))
+    let draft = match read_file(&args.file, u64::MAX, &shown)
         .and_then(|bytes| input::read(bytes, &shown).map_err(|e| e.to_string()))
     {
         Ok(d) => d,
@@ -666,7 +692,7 @@ fn ignore_finding(args: &IgnoreArgs) -> io::Result<u8> {
         }
     };
     let dir = start_dir_for(&args.file);
-    let config = match load_config(&args.config, None, dir.clone()) {
+    let config = match load_config(&args.config, None, None, dir.clone()) {
         Ok(c) => c,
         Err(e) => return Ok(config_error(&e)),
     };

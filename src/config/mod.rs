@@ -158,6 +158,8 @@ pub struct Overrides {
     pub select: Option<Vec<String>>,
     /// `--ignore`: these rules (ids or `all`) are off.
     pub ignore: Vec<String>,
+    /// `--max-input-size`, in bytes.
+    pub max_input_size: Option<u64>,
 }
 
 /// Where a value came from, for `exlint config`.
@@ -445,6 +447,7 @@ impl Config {
         Ok(ResolvedConfig {
             rules,
             fail_on: state.fail_on,
+            max_input_size: state.max_input_size,
             allow: state.allow,
             rule_dirs,
             timezone: state.timezone,
@@ -541,6 +544,8 @@ pub struct ResolvedConfig {
     /// The rules that are on, with their severities, settings and the allow list applied.
     pub rules: RuleSet,
     pub fail_on: Sourced<FailOn>,
+    /// The largest draft or export read, in bytes.
+    pub max_input_size: Sourced<u64>,
     pub allow: Vec<Sourced<String>>,
     /// User rule folders, as shown.
     pub rule_dirs: Vec<Sourced<String>>,
@@ -691,6 +696,7 @@ struct Layer<'a> {
 /// The merge in progress.
 struct State {
     fail_on: Sourced<FailOn>,
+    max_input_size: Sourced<u64>,
     allow: Vec<Sourced<String>>,
     timezone: Option<Sourced<jiff::tz::TimeZone>>,
     no_contact: NoContact,
@@ -709,6 +715,7 @@ impl State {
     fn new(ids: &[&str]) -> State {
         State {
             fail_on: Sourced::new(FailOn::default(), Origin::Default),
+            max_input_size: Sourced::new(crate::input::DEFAULT_MAX_INPUT_SIZE, Origin::Default),
             allow: Vec::new(),
             timezone: None,
             no_contact: NoContact {
@@ -810,6 +817,10 @@ impl State {
             self.allow
                 .push(Sourced::new(a.get_ref().clone(), origin(a.span())));
         }
+        if let Some(size) = &spec.max_input_size {
+            let bytes = schema::input_size(text, size)?;
+            self.max_input_size = Sourced::new(bytes, origin(size.span()));
+        }
         if let Some(tz) = &spec.timezone {
             let zone = schema::time_zone(text, tz)?;
             self.timezone = Some(Sourced::new(zone, origin(tz.span())));
@@ -846,6 +857,9 @@ impl State {
         };
         if let Some(f) = o.fail_on {
             self.fail_on = Sourced::new(f, Origin::Flag("--fail-on"));
+        }
+        if let Some(size) = o.max_input_size {
+            self.max_input_size = Sourced::new(size, Origin::Flag("--max-input-size"));
         }
         if let Some(select) = &o.select {
             for id in select {

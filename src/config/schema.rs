@@ -24,6 +24,8 @@ pub(crate) struct FileSpec {
     pub allow: Option<Vec<Spanned<String>>>,
     pub rule_dirs: Option<Vec<Spanned<String>>>,
     pub timezone: Option<Spanned<String>>,
+    /// `max-input-size = "16MiB"` or a number of bytes.
+    pub max_input_size: Option<Spanned<toml::Value>>,
     pub no_contact: Option<NoContactSpec>,
     pub conversation: Option<ConversationSpec>,
     #[serde(default)]
@@ -78,6 +80,9 @@ pub(crate) fn parse(file: &TextFile) -> Result<FileSpec, SourceError> {
 fn validate(file: &TextFile, spec: &FileSpec, top: bool) -> Result<(), SourceError> {
     if let Some(tz) = &spec.timezone {
         time_zone(file, tz)?;
+    }
+    if let Some(size) = &spec.max_input_size {
+        input_size(file, size)?;
     }
     if let Some(nc) = &spec.no_contact {
         if let Some(since) = &nc.since {
@@ -146,6 +151,22 @@ pub(crate) fn level(file: &TextFile, value: &Spanned<toml::Value>) -> Result<Lev
             .map(Level::On)
             .map_err(|_| bad(&format!("\"{other}\""))),
     }
+}
+
+/// `max-input-size`: a size string ("16MiB") or a positive number of bytes.
+pub(crate) fn input_size(
+    file: &TextFile,
+    value: &Spanned<toml::Value>,
+) -> Result<u64, SourceError> {
+    let parsed = match value.get_ref() {
+        toml::Value::String(s) => crate::input::parse_size(s),
+        toml::Value::Integer(n) if *n > 0 => Ok(*n as u64),
+        other => Err(format!("`{other}` is not a size")),
+    };
+    parsed.map_err(|why| {
+        file.error(value.span(), format!("max-input-size: {why}"))
+            .with_hint("for example max-input-size = \"32MiB\"")
+    })
 }
 
 pub(crate) fn time_zone(

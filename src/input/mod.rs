@@ -40,6 +40,8 @@ pub enum InputError {
         line: usize,
         message: String,
     },
+    /// The input is larger than the maximum input size (`limit` bytes).
+    TooLarge { path: String, limit: u64 },
 }
 
 impl fmt::Display for InputError {
@@ -60,6 +62,11 @@ impl fmt::Display for InputError {
                 line,
                 message,
             } => write!(f, "{path}:{line}: {message}"),
+            InputError::TooLarge { path, limit } => write!(
+                f,
+                "{path}: larger than the maximum input size of {}; raise it with --max-input-size or `max-input-size` in exlint.toml",
+                describe_size(*limit)
+            ),
         }
     }
 }
@@ -124,6 +131,69 @@ pub enum Input {
 }
 
 const BOM: &str = "\u{feff}";
+
+/// The largest input read by default: 16 MiB per draft or export. A draft is a few KB; past this
+/// it is almost certainly the wrong file, and reading it would only cost memory and time.
+pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
+
+/// A size as people write it: `16MiB`, `500 KB`, `2g`, `1048576` (bytes). Units are powers of
+/// 1024 whether or not they say "i".
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let bad = || format!("`{text}` is not a size like 16MiB, 500KB or 1048576 (bytes)");
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    let size = number.checked_mul(1 << shift).ok_or_else(bad)?;
+    if size == 0 {
+        return Err(format!(
+            "`{text}`: the maximum input size must be at least 1 byte"
+        ));
+    }
+    Ok(size)
+}
+
+/// A size for people: "16 MiB" when it is a whole number of a unit, else bytes.
+pub fn describe_size(n: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// Read all of `reader`, but no more than `limit` bytes: a longer input is
+/// [`InputError::TooLarge`] after reading `limit + 1` bytes, however long it really is.
+pub fn read_limited(
+    reader: impl std::io::Read,
+    limit: u64,
+    path: &str,
+) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::Io {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::TooLarge {
+            path: path.to_owned(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
 
 fn decode(bytes: Vec<u8>, path: &str) -> Result<String, InputError> {
     match String::from_utf8(bytes) {
@@ -260,6 +330,45 @@ mod tests {
             read(bytes, "-"),
             Err(InputError::InvalidUtf8 { offset: 7, .. })
         ));
+    }
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("16MiB"), Ok(DEFAULT_MAX_INPUT_SIZE));
+        assert_eq!(parse_size(" 500 kb "), Ok(500 * 1024));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        for bad in [
+            "",
+            "MiB",
+            "-1",
+            "1.5MB",
+            "12 parsecs",
+            "0",
+            "99999999999999999999GiB",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(describe_size(DEFAULT_MAX_INPUT_SIZE), "16 MiB");
+        assert_eq!(describe_size(1536), "1536 bytes");
+        assert_eq!(describe_size(3 << 10), "3 KiB");
+    }
+
+    #[test]
+    fn reading_stops_past_the_limit() {
+        assert_eq!(read_limited(&b"12345"[..], 5, "d").unwrap(), b"12345");
+        let err = read_limited(std::io::repeat(b'x'), 1 << 20, "big.txt").unwrap_err();
+        assert_eq!(
+            err,
+            InputError::TooLarge {
+                path: "big.txt".into(),
+                limit: 1 << 20
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("big.txt: larger than the maximum input size of 1 MiB")
+        );
     }
 
     #[test]

@@ -95,6 +95,22 @@ pub fn run(connection: Connection, options: Options) -> bool {
     Server::new(sender, options).run(&receiver)
 }
 
+/// A whole session from raw client bytes, on this thread: frame them, run the server until
+/// `exit` or the end of the input, and return everything it would write (its messages, then the
+/// transport's error answers). For fuzzing and tests.
+#[doc(hidden)]
+pub fn replay(input: &[u8], chunk: usize) -> (Vec<Message>, Vec<String>) {
+    let (messages, errors) = transport::frame_all(input, chunk);
+    let (in_tx, in_rx) = crossbeam_channel::unbounded();
+    for m in messages {
+        let _ = in_tx.send(m);
+    }
+    drop(in_tx);
+    let (out_tx, out_rx) = crossbeam_channel::unbounded();
+    Server::new(out_tx).run(&in_rx);
+    (out_rx.try_iter().collect(), errors)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Waiting for `initialize`.

@@ -87,6 +87,24 @@ where
     )
 }
 
+/// Frame a whole byte stream at once, without threads or waits: the messages the server would
+/// receive, in order, and the error answers the transport would write. The input is fed in
+/// `chunk`-byte pieces (at least 1) so split headers and bodies are exercised too. For fuzzing and
+/// tests; [`connect`] is the real thing.
+#[doc(hidden)]
+pub fn frame_all(input: &[u8], chunk: usize) -> (Vec<Message>, Vec<String>) {
+    let (chunk_tx, chunk_rx) = unbounded::<Vec<u8>>();
+    let (in_tx, in_rx) = unbounded::<Message>();
+    let (raw_tx, raw_rx) = unbounded::<String>();
+    for piece in input.chunks(chunk.max(1)) {
+        let _ = chunk_tx.send(piece.to_vec());
+    }
+    // A closed input: the framer never waits, so a short body is judged at once.
+    drop(chunk_tx);
+    Framer::new(chunk_rx, in_tx, raw_tx).run();
+    (in_rx.try_iter().collect(), raw_rx.try_iter().collect())
+}
+
 fn read_chunks(mut input: impl Read, chunks: Sender<Vec<u8>>) {
     let mut buf = vec![0; 64 * 1024];
     loop {

@@ -681,46 +681,67 @@ impl RuleSet {
 /// severity are both kept (self-harm inside an ultimatum must never disappear), and so are
 /// findings that merely overlap.
 fn drop_shadowed(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    // Widest first, so a container is always seen before what it contains. One sweep: for each
-    // severity, the kept finding reaching furthest right so far, and the furthest one of another
-    // rule (a finding never shadows one of its own rule).
+    // Widest first, so a container is always seen before what it contains.
     found.sort_by(|a, b| {
         (a.span.start, std::cmp::Reverse(a.span.end))
             .cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
     });
-    type Reach = Option<(usize, usize)>; // (end, index into kept)
-    let mut best: [(Reach, Reach); 3] = [(None, None); 3];
-    let level = |s: Severity| s as usize;
+    // A finding is shadowed by a kept one of another rule, of higher severity, that contains it.
+    // Every kept finding starts at or before the current one (the sort), so it contains it when
+    // it also ends at or after it: per severity, remembering the two furthest ends of two
+    // different rules is enough. (Comparing with every kept finding was quadratic: a long draft
+    // with thousands of phrase findings took seconds.)
+    let mut reach: [Reach; 3] = Default::default();
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(found.len());
     for d in found {
-        let shadowed = (level(d.severity) + 1..3).any(|s| {
-            let (first, second) = best[s];
-            let covers =
-                |r: Reach| r.is_some_and(|(end, k)| end >= d.span.end && kept[k].rule != d.rule);
-            covers(first) || covers(second)
-        });
-        if shadowed {
-            continue;
+        let shadowed = reach[severity_rank(d.severity) + 1..]
+            .iter()
+            .any(|r| r.contains(&d));
+        if !shadowed {
+            kept.push(d);
+            let k = kept.last().expect("just pushed");
+            reach[severity_rank(k.severity)].add(k.span.end, &k.rule);
         }
-        let (first, second) = &mut best[level(d.severity)];
-        let here = Some((d.span.end, kept.len()));
-        match *first {
-            Some((end, k)) if d.span.end <= end => {
-                if kept[k].rule != d.rule && second.is_none_or(|(e2, _)| d.span.end > e2) {
-                    *second = here;
-                }
-            }
-            Some((_, k)) => {
-                if kept[k].rule != d.rule {
-                    *second = *first;
-                }
-                *first = here;
-            }
-            None => *first = here,
-        }
-        kept.push(d);
     }
     kept
+}
+
+fn severity_rank(s: Severity) -> usize {
+    match s {
+        Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Error => 2,
+    }
+}
+
+/// The furthest end of any kept finding of one severity, and the furthest of a different rule.
+#[derive(Default)]
+struct Reach {
+    best: Option<(usize, String)>,
+    other: Option<(usize, String)>,
+}
+
+impl Reach {
+    fn add(&mut self, end: usize, rule: &str) {
+        match &mut self.best {
+            Some((e, r)) if r == rule => *e = (*e).max(end),
+            Some((e, _)) if end > *e => self.other = self.best.replace((end, rule.to_owned())),
+            Some(_) => match &mut self.other {
+                Some((e, r)) if r == rule => *e = (*e).max(end),
+                Some((e, _)) if end <= *e => {}
+                _ => self.other = Some((end, rule.to_owned())),
+            },
+            None => self.best = Some((end, rule.to_owned())),
+        }
+    }
+
+    /// Does a kept finding of another rule reach past `d`'s end?
+    fn contains(&self, d: &Diagnostic) -> bool {
+        [&self.best, &self.other]
+            .into_iter()
+            .flatten()
+            .any(|(end, rule)| *rule != d.rule && *end >= d.span.end)
+    }
 }
 
 fn compile_rule(
@@ -1199,6 +1220,57 @@ good = "we need to talk about the car"
             rules,
             ["ultimatum", "self-harm", "loud", "begging", "rehash"]
         );
+    }
+
+    /// The linear-time shadowing gives exactly what comparing with every kept finding gave.
+    #[test]
+    fn shadowing_matches_the_pairwise_definition() {
+        fn pairwise(mut found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+            found.sort_by(|a, b| {
+                (a.span.start, std::cmp::Reverse(a.span.end))
+                    .cmp(&(b.span.start, std::cmp::Reverse(b.span.end)))
+            });
+            let mut kept: Vec<Diagnostic> = Vec::new();
+            for d in found {
+                if !kept.iter().any(|k| {
+                    k.rule != d.rule
+                        && k.span.start <= d.span.start
+                        && d.span.end <= k.span.end
+                        && d.severity < k.severity
+                }) {
+                    kept.push(d);
+                }
+            }
+            kept
+        }
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        let severities = [Severity::Info, Severity::Warning, Severity::Error];
+        for _ in 0..2000 {
+            let found: Vec<Diagnostic> = (0..next(12))
+                .map(|_| {
+                    let start = next(30);
+                    Diagnostic {
+                        rule: ["a", "b", "c", "d"][next(4)].into(),
+                        severity: severities[next(3)],
+                        span: start..start + next(15),
+                        message: String::new(),
+                        help: String::new(),
+                        suggestion: None,
+                    }
+                })
+                .collect();
+            assert_eq!(
+                drop_shadowed(found.clone()),
+                pairwise(found.clone()),
+                "{found:?}"
+            );
+        }
     }
 
     #[test]

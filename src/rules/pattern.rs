@@ -334,6 +334,20 @@ message = "“{match}” turns up the volume"
     }
 
     #[test]
+    fn a_huge_regex_is_refused_at_load() {
+        // Unicode \w repeated 1000×1000 compiles to far more than the size limit.
+        let bad = SHOUT.replace("'[!?]{3,}'", r"'(\w{1000}){1000}'");
+        let err = RuleSet::from_sources(&[("shout", &bad)]).unwrap_err();
+        assert!(err.message.contains("compiles to more than"), "{err}");
+        // Backreferences and look-around, which need a backtracking engine, are not regex syntax.
+        for backtracking in [r"'(a)\1'", r"'a(?=b)'"] {
+            let bad = SHOUT.replace("'[!?]{3,}'", backtracking);
+            let err = RuleSet::from_sources(&[("shout", &bad)]).unwrap_err();
+            assert!(err.message.contains("invalid regex"), "{err}");
+        }
+    }
+
+    #[test]
     fn empty_matching_regex_is_rejected() {
         let bad = SHOUT.replace("'[!?]{3,}'", "'x*'");
         assert!(RuleSet::from_sources(&[("shout", &bad)]).is_err());
