@@ -107,7 +107,7 @@ pub fn replay(input: &[u8], chunk: usize) -> (Vec<Message>, Vec<String>) {
     }
     drop(in_tx);
     let (out_tx, out_rx) = crossbeam_channel::unbounded();
-    Server::new(out_tx).run(&in_rx);
+    Server::new(out_tx, Options::default()).run(&in_rx);
     (out_rx.try_iter().collect(), errors)
 }
 
