@@ -122,6 +122,7 @@ pub fn draft(data: &[u8]) {
         now: now(),
         at: None,
         thread: None,
+        default_now: true,
     };
     let Ok(checked) = check_bytes(data.to_vec(), "fuzz.txt", &run) else {
         return;
