@@ -2,7 +2,7 @@
 //! written in. Loaded from `rules/lexicon.toml`; the draft and every phrase go through it, so a rule
 //! written as "i can't live without you" also matches "i cant live w/o u".
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Deserialize;
 
@@ -17,12 +17,31 @@ pub type Alternatives = Vec<Vec<String>>;
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     map: HashMap<String, Alternatives>,
+    /// Canonical words that open a new clause even without punctuation ("i").
+    openers: HashSet<String>,
+    /// Canonical readings of interjections, which stand between clauses ("lol", "to be honest").
+    interjections: HashSet<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct LexiconFile {
+    #[serde(default)]
+    clause_openers: Vec<String>,
+    #[serde(default)]
+    interjections: Vec<String>,
     words: toml::Spanned<toml::Table>,
+}
+
+/// Where a token stands towards the clauses around it in unpunctuated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClauseRole {
+    /// An ordinary word.
+    Plain,
+    /// Opens a clause: "take me back i miss u" is two clauses.
+    Opener,
+    /// Stands between clauses: "u up lol cant sleep".
+    Interjection,
 }
 
 impl Lexicon {
@@ -74,7 +93,38 @@ impl Lexicon {
             }
             map.insert(key.clone(), alternatives);
         }
-        Ok(Lexicon { map })
+        let mut lexicon = Lexicon {
+            map,
+            openers: HashSet::default(),
+            interjections: HashSet::default(),
+        };
+        // Both lists name canonical words, so they go through the table too ("im" is "i am").
+        let mut scratch = Vec::new();
+        for word in &file.clause_openers {
+            lexicon.readings(&word.to_lowercase(), &mut scratch);
+            for reading in &scratch {
+                if let Some(first) = reading.first() {
+                    lexicon.openers.insert(first.clone());
+                }
+            }
+        }
+        for word in &file.interjections {
+            lexicon.readings(&word.to_lowercase(), &mut scratch);
+            let joined: Vec<String> = scratch.iter().map(|r| r.join(" ")).collect();
+            lexicon.interjections.extend(joined);
+        }
+        Ok(lexicon)
+    }
+
+    /// How a token whose usual (first) reading is `reading` stands towards clauses.
+    pub fn clause_role(&self, reading: &[String]) -> ClauseRole {
+        if reading.first().is_some_and(|w| self.openers.contains(w)) {
+            ClauseRole::Opener
+        } else if !reading.is_empty() && self.interjections.contains(&reading.join(" ")) {
+            ClauseRole::Interjection
+        } else {
+            ClauseRole::Plain
+        }
     }
 
     pub fn get(&self, token: &str) -> Option<&Alternatives> {
@@ -202,6 +252,32 @@ ur = ["your", "you are"]
         assert_eq!(readings(&lex, "cooool"), [["col"], ["cool"]]);
         assert_eq!(readings(&lex, "sooo"), [["so"], ["soo"]]);
         assert!(!has_stretch("x111"));
+    }
+
+    #[test]
+    fn clause_roles_go_through_the_table() {
+        let lex = Lexicon::parse(
+            "t.toml",
+            r#"clause-openers = ["i"]
+interjections = ["lol", "tbh"]
+[words]
+im = "i am"
+tbh = "to be honest"
+"#,
+        )
+        .unwrap();
+        let role = |token: &str| {
+            let r = readings(&lex, token);
+            lex.clause_role(&r[0])
+        };
+        assert_eq!(role("i"), ClauseRole::Opener);
+        assert_eq!(role("im"), ClauseRole::Opener);
+        assert_eq!(role("lol"), ClauseRole::Interjection);
+        assert_eq!(role("lolll"), ClauseRole::Interjection);
+        assert_eq!(role("tbh"), ClauseRole::Interjection);
+        assert_eq!(role("to"), ClauseRole::Plain);
+        assert_eq!(role("you"), ClauseRole::Plain);
+        assert!(Lexicon::parse("x.toml", "clause-openers = 1\n[words]\nu = \"you\"").is_err());
     }
 
     #[test]

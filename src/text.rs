@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::lexicon::Lexicon;
+use crate::lexicon::{ClauseRole, Lexicon};
 
 /// Word spans (UAX #29 words that contain a letter or digit), offset by `base`.
 pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
@@ -165,7 +165,9 @@ pub struct Token {
     /// from the previous one: phrases never match across it.
     pub break_before: bool,
     /// True when a clause pause (a comma, a colon, a dash, brackets, an emoji) or a break
-    /// separates this token from the previous one: where `^`/`$` phrases may start or end.
+    /// separates this token from the previous one, or, in unpunctuated text, when this token
+    /// opens a clause ("i") or an interjection ("lol") sits on either side: where `^`/`$`
+    /// phrases may start or end.
     pub pause_before: bool,
     /// True when the word sits inside quotation marks (“…”, "…", «…», „…“): the writer is
     /// quoting a song, a title or someone else, not saying it.
@@ -197,6 +199,7 @@ impl NormalizedView {
         let mut raw = String::new();
         let mut scratch = Vec::new();
         let mut prev_end = 0;
+        let mut after_interjection = false;
         let quotes = quoted_ranges(text);
         let mut next_quote = 0;
         let mut pieces = text.unicode_word_indices().peekable();
@@ -213,7 +216,6 @@ impl NormalizedView {
             }
             let between = &text[prev_end..start];
             let break_before = !view.tokens.is_empty() && is_break(between);
-            let pause_before = break_before || (!view.tokens.is_empty() && is_pause(between));
             prev_end = end;
 
             raw.clear();
@@ -224,6 +226,15 @@ impl NormalizedView {
                 }
             }
             lexicon.readings(&raw, &mut scratch);
+            // Texts often skip punctuation: a clause also starts at an opener ("take me back i
+            // miss u") and on both sides of an interjection ("u up lol cant sleep").
+            let role = scratch
+                .first()
+                .map_or(ClauseRole::Plain, |r| lexicon.clause_role(r));
+            let unpunctuated_edge = role != ClauseRole::Plain || after_interjection;
+            after_interjection = role == ClauseRole::Interjection;
+            let pause_before = break_before
+                || (!view.tokens.is_empty() && (is_pause(between) || unpunctuated_edge));
             let first_reading = view.readings.len() as u32;
             for reading in &scratch {
                 let first_word = view.words.len() as u32;
@@ -396,6 +407,43 @@ bck = "back"
     fn breaks_at_sentence_ends_not_at_pauses() {
         let view = NormalizedView::build("thank you. never\nmind... ok, 🥺 fine! yes", 0, &lex());
         assert_eq!(view.to_plain(), "thank you | never | mind ok fine | yes");
+    }
+
+    #[test]
+    fn unpunctuated_clause_edges_are_pauses() {
+        let lex = Lexicon::parse(
+            "t.toml",
+            r#"clause-openers = ["i"]
+interjections = ["lol", "tbh"]
+[words]
+im = "i am"
+tbh = "to be honest"
+u = "you"
+"#,
+        )
+        .unwrap();
+        let pauses = |text: &str| -> Vec<bool> {
+            NormalizedView::build(text, 0, &lex)
+                .tokens()
+                .iter()
+                .map(|t| t.pause_before)
+                .collect()
+        };
+        // "take me back | i miss u": an opener starts a clause, also through the lexicon.
+        assert_eq!(
+            pauses("take me back i miss u"),
+            [false, false, false, true, false, false]
+        );
+        assert_eq!(pauses("come back im sad"), [false, false, true, false]);
+        // An interjection is a clause edge on both sides.
+        assert_eq!(
+            pauses("u up lol cant sleep"),
+            [false, false, true, true, false]
+        );
+        assert_eq!(pauses("tbh u up"), [false, true, false]);
+        // Breaks are unaffected: they still come only from punctuation and line ends.
+        let view = NormalizedView::build("take me back i miss u", 0, &lex);
+        assert!(view.tokens().iter().all(|t| !t.break_before));
     }
 
     #[test]

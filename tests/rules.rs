@@ -57,8 +57,8 @@ fn every_catalogue_rule_exists_with_enough_examples() {
         let bad = rule.meta.examples.iter().filter(|e| e.bad).count();
         let good = rule.meta.examples.len() - bad;
         assert!(
-            bad >= 4 && good >= 4,
-            "`{id}` has {bad} bad and {good} good examples; needs 4 of each"
+            bad >= 6 && good >= 6,
+            "`{id}` has {bad} bad and {good} good examples; needs 6 of each"
         );
     }
 }

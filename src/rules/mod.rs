@@ -1162,6 +1162,23 @@ good = "we need to talk about the car"
     }
 
     #[test]
+    fn a_match_that_contains_a_whole_exception_stays() {
+        let src = MINIMAL.replace(
+            "phrases = [\"we need to talk\"]",
+            "phrases = [\"i am (so|) useless\", \"useless at (everything|life)\"]\nexcept = [\"useless at\"]",
+        );
+        let set = RuleSet::from_sources(&[("talk", &src)]).unwrap();
+        assert!(
+            set.check(&Draft::new("i am so useless at parking"))
+                .is_empty()
+        );
+        let d = set.check(&Draft::new("i am so useless at everything"));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span, 8..29, "only the longer phrase is left");
+        assert_eq!(set.check(&Draft::new("i am so useless")).len(), 1);
+    }
+
+    #[test]
     fn examples_are_checked_and_failures_name_the_line() {
         let set = RuleSet::from_sources(&[("talk", MINIMAL)]).unwrap();
         let failures = set.run_examples();

@@ -9,11 +9,13 @@
 //! - `(a|b c|)`: alternatives of word sequences, an empty one makes the group optional
 //! - `...`: up to three words of any kind in between (`please ... come back`)
 //! - `^` at the start: the match must open a clause; `$` at the end: it must close one (a sentence
-//!   end, a line break, a comma, a dash, a colon, brackets or an emoji mark a clause edge)
+//!   end, a line break, a comma, a dash, a colon, brackets or an emoji mark a clause edge, and so
+//!   do, in unpunctuated text, the lexicon's clause openers and interjections: "take me back i
+//!   miss u", "u up lol")
 //!
 //! Matches never cross a sentence end, and always start and end on whole tokens. A match made
 //! only of quoted words does not count, nor one that overlaps a match of the rule's `except`
-//! phrases (the look-alikes it must leave alone).
+//! phrases (the look-alikes it must leave alone) without containing it whole.
 
 use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
@@ -40,6 +42,7 @@ pub struct PhraseSpec {
     phrases: Vec<Spanned<String>>,
     /// Phrases that cancel a match they overlap: the look-alikes a rule must leave alone
     /// ("hopeless at", "can we talk about the ..."), including negated forms ("not begging").
+    /// A match that contains a whole exception is more specific and stays.
     #[serde(default)]
     except: Vec<Spanned<String>>,
     #[serde(default)]
@@ -138,10 +141,12 @@ impl PhraseCheck {
                 if tokens[m.clone()].iter().all(|t| t.quoted) {
                     continue;
                 }
-                if exceptions
-                    .iter()
-                    .any(|e| e.start < m.end && m.start < e.end)
-                {
+                // A look-alike cancels the matches it overlaps, except a match that spells out
+                // the whole look-alike and more: that longer phrase is the more specific one
+                // ("useless at everything" still fires where "useless at" is an exception).
+                if exceptions.iter().any(|e| {
+                    e.start < m.end && m.start < e.end && !(m.start <= e.start && e.end <= m.end)
+                }) {
                     continue;
                 }
                 hits.push((m.clone(), g));
@@ -961,6 +966,47 @@ r = "are"
         assert_eq!(find(&p, "u up 🙈 lol"), ["u up"]);
         assert!(find(&p, "i can pick you up at 5").is_empty());
         assert!(find(&p, "are you up for coffee").is_empty());
+    }
+
+    #[test]
+    fn anchors_also_hold_at_unpunctuated_clause_edges() {
+        let lex = Lexicon::parse(
+            "t.toml",
+            r#"clause-openers = ["i"]
+interjections = ["lol"]
+[words]
+u = "you"
+"can't" = "can not"
+cant = "can not"
+"#,
+        )
+        .unwrap();
+        let mut index = PhraseIndex::new();
+        for (i, p) in ["^ (take|have) me back $", "^ (are|) you up $"]
+            .iter()
+            .enumerate()
+        {
+            index
+                .insert(&parse_phrase(p).unwrap(), i as u32, &lex)
+                .unwrap();
+        }
+        index.finish();
+        let found = |text: &str| -> Vec<String> {
+            let view = NormalizedView::build(text, 0, &lex);
+            index
+                .find(&view)
+                .into_iter()
+                .map(|m| {
+                    let t = view.tokens();
+                    text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
+                })
+                .collect()
+        };
+        assert_eq!(found("take me back i miss u"), ["take me back"]);
+        assert_eq!(found("u up lol cant sleep"), ["u up"]);
+        assert_eq!(found("lol u up"), ["u up"]);
+        assert!(found("take me back to the 90s").is_empty());
+        assert!(found("are you up for a call").is_empty());
     }
 
     #[test]
