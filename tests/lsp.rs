@@ -887,8 +887,8 @@ fn a_broken_exlint_toml_keeps_the_old_rules_and_says_why() {
     // The user breaks it in the editor and saves.
     let config = w.uri("project/exlint.toml");
     let broken = "[rules.begging]\nseverity = \"offf\"\n";
-    c.open(&config, "toml", broken);
     w.write("project/exlint.toml", broken);
+    c.open(&config, "toml", broken);
     c.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": config}}),
@@ -923,8 +923,10 @@ fn a_broken_exlint_toml_keeps_the_old_rules_and_says_why() {
 
     // Fixed: the error goes away and the new rules apply.
     let fixed = "[rules.begging]\nseverity = \"info\"\n";
-    c.change(&config, 2, json!([{"text": fixed}]));
+    // On disk first, as an editor's save would have it before the server hears of it: otherwise
+    // the server may re-read the still-broken file and report it once more.
     w.write("project/exlint.toml", fixed);
+    c.change(&config, 2, json!([{"text": fixed}]));
     c.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": config}}),
@@ -938,7 +940,14 @@ fn a_broken_exlint_toml_keeps_the_old_rules_and_says_why() {
     w.write("other/exlint.toml", "[rules\n");
     let second = w.uri("other/draft.txt");
     c.open(&second, "plaintext", PLEA);
-    let m = c.show_message();
+    // Earlier reports about the project's config may still be queued; wait for this folder's.
+    let m = c.wait_for(|m| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|t| t.contains("other/exlint.toml"))
+    })["params"]
+        .clone();
     let text = m["message"].as_str().unwrap();
     assert!(text.contains("other/exlint.toml:1:"), "{text}");
     assert!(text.contains("using the built-in rules"), "{text}");
