@@ -800,101 +800,64 @@ fn compile_rule_with(
                 .with_hint(format!("one of: {}", KINDS.join(", "))),
         );
     };
-    fn parse<C: DeserializeOwned>(path: &str, source: &str) -> Result<RuleFile<C>, SourceError> {
-        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))
-    }
     let kind_name = kind.get_ref().as_str();
     let (kind, file_meta, check, setting_keys) = match kind_name {
-        "phrase" => {
-            let f: RuleFile<phrase::PhraseSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "phrase", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "phrase",
-                meta,
-                Check::Phrase(phrase::PhraseCheck::compile(check.into_inner(), &mut cx)?),
-                <phrase::PhraseSpec as Configurable>::SETTINGS,
-            )
-        }
-        "pattern" => {
-            let f: RuleFile<pattern::PatternSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "pattern", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "pattern",
-                meta,
-                Check::Pattern(pattern::PatternCheck::compile(check.into_inner(), &mut cx)?),
-                <pattern::PatternSpec as Configurable>::SETTINGS,
-            )
-        }
-        "metric" => {
-            let f: RuleFile<metric::MetricSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "metric", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "metric",
-                meta,
-                Check::Metric(metric::MetricCheck::compile(check.into_inner(), &mut cx)?),
-                <metric::MetricSpec as Configurable>::SETTINGS,
-            )
-        }
-        "count" => {
-            let f: RuleFile<count::CountSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "count", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "count",
-                meta,
-                Check::Count(count::CountCheck::compile(check.into_inner(), &mut cx)?),
-                <count::CountSpec as Configurable>::SETTINGS,
-            )
-        }
-        "send-window" => {
-            let f: RuleFile<send_window::SendWindowSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "send-window", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "send-window",
-                meta,
-                Check::SendWindow(send_window::SendWindowCheck::compile(
-                    check.into_inner(),
-                    &mut cx,
-                )?),
-                <send_window::SendWindowSpec as Configurable>::SETTINGS,
-            )
-        }
-        "no-contact" => {
-            let f: RuleFile<no_contact::NoContactSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "no-contact", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "no-contact",
-                meta,
-                Check::NoContact(no_contact::NoContactCheck::compile(
-                    check.into_inner(),
-                    &mut cx,
-                )?),
-                <no_contact::NoContactSpec as Configurable>::SETTINGS,
-            )
-        }
-        "thread" => {
-            let f: RuleFile<thread::ThreadSpec> = parse(path, source)?;
-            let (meta, mut check) = split(f);
-            configure(check.get_mut(), id, "thread", settings)?;
-            let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
-            (
-                "thread",
-                meta,
-                Check::Thread(thread::ThreadCheck::compile(check.into_inner(), &mut cx)?),
-                <thread::ThreadSpec as Configurable>::SETTINGS,
-            )
-        }
+        "phrase" => compile_kind::<phrase::PhraseSpec, _>(
+            "phrase",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            phrase::PhraseCheck::compile,
+            Check::Phrase,
+        )?,
+        "pattern" => compile_kind::<pattern::PatternSpec, _>(
+            "pattern",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            pattern::PatternCheck::compile,
+            Check::Pattern,
+        )?,
+        "metric" => compile_kind::<metric::MetricSpec, _>(
+            "metric",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            metric::MetricCheck::compile,
+            Check::Metric,
+        )?,
+        "count" => compile_kind::<count::CountSpec, _>(
+            "count",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            count::CountCheck::compile,
+            Check::Count,
+        )?,
+        "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
+            "send-window",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            send_window::SendWindowCheck::compile,
+            Check::SendWindow,
+        )?,
+        "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
+            "no-contact",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            no_contact::NoContactCheck::compile,
+            Check::NoContact,
+        )?,
+        "thread" => compile_kind::<thread::ThreadSpec, _>(
+            "thread",
+            (path, id, source),
+            (lexicon, phrases, next_owner),
+            settings,
+            thread::ThreadCheck::compile,
+            Check::Thread,
+        )?,
         other => {
             let mut err = SourceError::at(
                 path,
@@ -1067,6 +1030,25 @@ struct FileMeta {
     guide: String,
     description: String,
     example: Vec<Spanned<ExampleSpec>>,
+}
+
+/// Read a rule file with one kind's schema, apply a config's settings to its `[check]`, and
+/// compile the check: the same steps for every kind.
+fn compile_kind<S: DeserializeOwned + Configurable, C>(
+    kind: &'static str,
+    (path, id, source): (&str, &str, &str),
+    (lexicon, phrases, next_owner): (&Lexicon, &mut PhraseIndex, &mut u32),
+    settings: &[Setting],
+    compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
+    wrap: fn(C) -> Check,
+) -> Result<(&'static str, FileMeta, Check, &'static [&'static str]), SourceError> {
+    let f: RuleFile<S> =
+        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let (meta, mut check) = split(f);
+    configure(check.get_mut(), id, kind, settings)?;
+    let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
+    let compiled = compile(check.into_inner(), &mut cx)?;
+    Ok((kind, meta, wrap(compiled), S::SETTINGS))
 }
 
 fn split<C>(f: RuleFile<C>) -> (FileMeta, Spanned<C>) {
