@@ -45,22 +45,8 @@ const IN_SCOPE: &[&str] = &[
     "question-flood",
 ];
 
-/// Rules about what the words say (as opposed to the draft's shape).
-const CONTENT: &[&str] = &IN_SCOPE_CONTENT;
-const IN_SCOPE_CONTENT: [&str; 12] = [
-    "begging",
-    "ultimatum",
-    "we-need-to-talk",
-    "you-up",
-    "pressure-question",
-    "emotional-trap",
-    "rehash",
-    "checking-in",
-    "social-media-tell",
-    "self-deprecation",
-    "empty-promise",
-    "self-harm",
-];
+/// Rules about what the words say: the first twelve of `IN_SCOPE` (the rest are shape rules).
+const CONTENT: &[&str] = IN_SCOPE.split_at(12).0;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
