@@ -21,6 +21,8 @@ pub struct Lexicon {
     openers: HashSet<String>,
     /// Canonical readings of interjections, which stand between clauses ("lol", "to be honest").
     interjections: HashSet<String>,
+    /// A stable hash of the source text: compiled artifacts built from this lexicon carry it.
+    fingerprint: u64,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +99,7 @@ impl Lexicon {
             map,
             openers: HashSet::default(),
             interjections: HashSet::default(),
+            fingerprint: crate::rules::phrase::fnv1a(source.as_bytes()),
         };
         // Both lists name canonical words, so they go through the table too ("im" is "i am").
         let mut scratch = Vec::new();
@@ -125,6 +128,11 @@ impl Lexicon {
         } else {
             ClauseRole::Plain
         }
+    }
+
+    /// A stable hash of the text this lexicon was parsed from.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub fn get(&self, token: &str) -> Option<&Alternatives> {

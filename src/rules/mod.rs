@@ -277,8 +277,8 @@ impl CompileCx<'_> {
             return Err(self.whole_check("`phrases` is empty"));
         }
         for p in phrases {
-            phrase::parse_phrase(p.get_ref())
-                .and_then(|parsed| self.phrases.insert(&parsed, owner, self.lexicon))
+            self.phrases
+                .insert(p.get_ref(), owner, self.lexicon)
                 .map_err(|e| self.error(p.span(), format!("bad phrase: {e}")))?;
         }
         Ok(owner)
@@ -455,6 +455,16 @@ impl RuleSet {
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
         configs: &BTreeMap<String, RuleConfig>,
     ) -> Result<RuleSet, SourceError> {
+        Self::compile_with_snapshot(lexicon, files, configs, Some(phrase::BUILTIN_SNAPSHOT))
+    }
+
+    /// `compile_configured`, with the phrase-automaton snapshot to try (`None`: always build).
+    fn compile_with_snapshot<'s>(
+        lexicon: Lexicon,
+        files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
+        configs: &BTreeMap<String, RuleConfig>,
+        snapshot: Option<&[u8]>,
+    ) -> Result<RuleSet, SourceError> {
         let mut phrases = PhraseIndex::new();
         let mut next_owner = 0;
         let mut rules: Vec<Rule> = Vec::new();
@@ -483,7 +493,9 @@ impl RuleSet {
             }
             rules.push(rule);
         }
-        phrases.finish();
+        phrases
+            .finish_with(&lexicon, snapshot)
+            .map_err(|e| SourceError::whole("rules", "", e))?;
         Ok(RuleSet {
             lexicon,
             rules,
@@ -1087,6 +1099,55 @@ fn cx<'a, C>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The built-in rules' phrase automaton, built from scratch and encoded.
+    fn fresh_builtin_phrases() -> Vec<u8> {
+        let sources: Vec<(String, &str, &str)> = registry::BUILTIN
+            .iter()
+            .map(|(id, src)| (format!("rules/{id}.toml"), *id, *src))
+            .collect();
+        let set = RuleSet::compile_with_snapshot(
+            Lexicon::builtin(),
+            sources.iter().map(|(p, id, s)| (p.as_str(), *id, *s)),
+            &BTreeMap::new(),
+            None,
+        )
+        .unwrap();
+        assert!(!set.phrases.from_snapshot());
+        phrase::encode_snapshot(&set.phrases)
+    }
+
+    #[test]
+    fn phrase_snapshot_is_fresh() {
+        let fresh = fresh_builtin_phrases();
+        if std::env::var_os("EXLINT_BLESS").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/rules/phrase/default_phrases.bin"
+            );
+            std::fs::write(path, &fresh).unwrap();
+            return;
+        }
+        assert!(
+            fresh == phrase::BUILTIN_SNAPSHOT,
+            "src/rules/phrase/default_phrases.bin is stale (a rule's phrases, the lexicon or the \
+             automaton code changed): run `EXLINT_BLESS=1 cargo test --lib phrase_snapshot`"
+        );
+    }
+
+    #[test]
+    fn phrase_snapshot_is_used_for_the_default_rules_and_matches_a_fresh_build() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(
+            set.phrases.from_snapshot(),
+            "the default rules did not load the snapshot"
+        );
+        // (Compared with `==`: a failed assert_eq would print half a megabyte.)
+        assert!(phrase::encode_snapshot(&set.phrases) == fresh_builtin_phrases());
+        // Another rule set has another key and is built, not loaded.
+        let one = RuleSet::from_sources(&[("begging", registry::BUILTIN[0].1)]).unwrap();
+        assert!(!one.phrases.from_snapshot());
+    }
 
     const MINIMAL: &str = r#"
 severity = "error"
