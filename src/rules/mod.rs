@@ -236,15 +236,22 @@ fn configure<S: Configurable>(
 }
 
 /// The values a rule file gives the settings a config may change, for `exlint config`.
-fn file_settings(source: &str, keys: &[&str]) -> Vec<(String, toml::Value)> {
-    let Ok(doc) = toml::from_str::<toml::Table>(source) else {
-        return Vec::new();
-    };
-    let Some(toml::Value::Table(check)) = doc.get("check") else {
+fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> Vec<(String, toml::Value)> {
+    let check = doc
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "check")
+        .map(|(_, v)| v.get_ref());
+    let Some(toml::de::DeValue::Table(check)) = check else {
         return Vec::new();
     };
     keys.iter()
-        .filter_map(|k| check.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .filter_map(|&key| {
+            let (_, value) = check.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+            let value =
+                toml::Value::deserialize(toml::de::ValueDeserializer::from(value.clone())).ok()?;
+            Some((key.to_owned(), value))
+        })
         .collect()
 }
 
@@ -801,8 +808,11 @@ fn compile_rule_with(
     next_owner: &mut u32,
     settings: &[Setting],
 ) -> Result<Rule, SourceError> {
-    let probe: Probe =
-        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    // The file is parsed once; each pass below deserializes from (a copy of) the parsed table.
+    let doc =
+        toml::de::DeTable::parse(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let probe = Probe::deserialize(toml::de::Deserializer::from(doc.clone()))
+        .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let Some(check) = probe.check else {
         return Err(SourceError::whole(path, source, "missing `[check]` table"));
     };
@@ -816,7 +826,7 @@ fn compile_rule_with(
     let (kind, file_meta, check, setting_keys) = match kind_name {
         "phrase" => compile_kind::<phrase::PhraseSpec, _>(
             "phrase",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             phrase::PhraseCheck::compile,
@@ -824,7 +834,7 @@ fn compile_rule_with(
         )?,
         "pattern" => compile_kind::<pattern::PatternSpec, _>(
             "pattern",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             pattern::PatternCheck::compile,
@@ -832,7 +842,7 @@ fn compile_rule_with(
         )?,
         "metric" => compile_kind::<metric::MetricSpec, _>(
             "metric",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             metric::MetricCheck::compile,
@@ -840,7 +850,7 @@ fn compile_rule_with(
         )?,
         "count" => compile_kind::<count::CountSpec, _>(
             "count",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             count::CountCheck::compile,
@@ -848,7 +858,7 @@ fn compile_rule_with(
         )?,
         "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
             "send-window",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             send_window::SendWindowCheck::compile,
@@ -856,7 +866,7 @@ fn compile_rule_with(
         )?,
         "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
             "no-contact",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             no_contact::NoContactCheck::compile,
@@ -864,7 +874,7 @@ fn compile_rule_with(
         )?,
         "thread" => compile_kind::<thread::ThreadSpec, _>(
             "thread",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             thread::ThreadCheck::compile,
@@ -949,7 +959,7 @@ fn compile_rule_with(
             kind,
             examples,
             path: path.to_owned(),
-            settings: file_settings(source, setting_keys),
+            settings: file_settings(&doc, setting_keys),
         },
         check,
     })
@@ -1048,14 +1058,14 @@ struct FileMeta {
 /// compile the check: the same steps for every kind.
 fn compile_kind<S: DeserializeOwned + Configurable, C>(
     kind: &'static str,
-    (path, id, source): (&str, &str, &str),
+    (path, id, source, doc): (&str, &str, &str, &Spanned<toml::de::DeTable>),
     (lexicon, phrases, next_owner): (&Lexicon, &mut PhraseIndex, &mut u32),
     settings: &[Setting],
     compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
     wrap: fn(C) -> Check,
 ) -> Result<(&'static str, FileMeta, Check, &'static [&'static str]), SourceError> {
-    let f: RuleFile<S> =
-        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let f = RuleFile::<S>::deserialize(toml::de::Deserializer::from(doc.clone()))
+        .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let (meta, mut check) = split(f);
     configure(check.get_mut(), id, kind, settings)?;
     let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);

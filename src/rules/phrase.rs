@@ -427,7 +427,7 @@ pub struct PhraseIndex {
     spelled: Vec<Box<str>>,
     nfa: Nfa,
     // The DFA, built by `finish`.
-    edges: HashMap<(u32, Sym), u32>,
+    edges: Edges,
     /// Per state: the state reached after a `...` gap.
     gap: Vec<Option<u32>>,
     /// Per state: does any word edge leave it?
@@ -448,6 +448,64 @@ pub struct PhraseIndex {
     from_snapshot: bool,
     /// The hashes of the phrases the automaton was made from, sorted (what a snapshot records).
     phrase_hashes: Vec<u64>,
+}
+
+/// The DFA's word edges in one flat table: state `s` owns `start[s]..start[s + 1]` of `syms`
+/// (sorted) and `targets`. Loading it from a snapshot is a copy, and a step is a binary search in
+/// a few entries (a few thousand at the roots).
+#[derive(Debug, Default)]
+struct Edges {
+    start: Vec<u32>,
+    syms: Vec<Sym>,
+    targets: Vec<u32>,
+}
+
+impl Edges {
+    /// From `(state, symbol, target)` sorted by state then symbol, for `states` states.
+    fn from_sorted(states: usize, edges: &[(u32, Sym, u32)]) -> Edges {
+        let mut out = Edges {
+            start: Vec::with_capacity(states + 1),
+            syms: Vec::with_capacity(edges.len()),
+            targets: Vec::with_capacity(edges.len()),
+        };
+        let mut i = 0;
+        for state in 0..states as u32 {
+            out.start.push(i as u32);
+            while i < edges.len() && edges[i].0 == state {
+                out.syms.push(edges[i].1);
+                out.targets.push(edges[i].2);
+                i += 1;
+            }
+        }
+        out.start.push(i as u32);
+        out
+    }
+
+    fn get(&self, state: u32, sym: Sym) -> Option<u32> {
+        let s = state as usize;
+        let (lo, hi) = (self.start[s] as usize, self.start[s + 1] as usize);
+        let at = self.syms[lo..hi].binary_search(&sym).ok()?;
+        Some(self.targets[lo + at])
+    }
+
+    fn len(&self) -> usize {
+        self.syms.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.syms.is_empty()
+    }
+
+    /// Every edge as `(state, symbol, target)`, sorted.
+    fn iter(&self) -> impl Iterator<Item = (u32, Sym, u32)> + '_ {
+        self.start
+            .windows(2)
+            .enumerate()
+            .flat_map(move |(state, w)| {
+                (w[0] as usize..w[1] as usize)
+                    .map(move |i| (state as u32, self.syms[i], self.targets[i]))
+            })
+    }
 }
 
 /// FNV-1a (64 bit): the same hash on every machine and in every build, for fingerprints.
@@ -649,7 +707,7 @@ impl PhraseIndex {
         let mut sets: Vec<Vec<u32>> = vec![vec![ROOT], vec![ANCHORED_ROOT]];
         ids.insert(vec![ROOT], 0);
         ids.insert(vec![ANCHORED_ROOT], 1);
-        let mut edges = HashMap::default();
+        let mut edges = Vec::new();
         let (mut gap, mut has_words, mut outputs) = (Vec::new(), Vec::new(), Vec::new());
         let mut intern = |set: Vec<u32>, sets: &mut Vec<Vec<u32>>| -> u32 {
             if let Some(&id) = ids.get(&set) {
@@ -678,7 +736,7 @@ impl PhraseIndex {
                     i += 1;
                 }
                 let t = intern(target, &mut sets);
-                edges.insert((state as u32, sym), t);
+                edges.push((state as u32, sym, t));
             }
             let mut gaps: Vec<u32> = members
                 .iter()
@@ -697,7 +755,7 @@ impl PhraseIndex {
             outputs.push(outs);
             state += 1;
         }
-        self.edges = edges;
+        self.edges = Edges::from_sorted(gap.len(), &edges);
         self.gap = gap;
         self.has_words = has_words;
         self.outputs = outputs;
@@ -998,7 +1056,7 @@ impl Walker<'_> {
             return;
         };
         if first != UNKNOWN {
-            if let Some(&child) = idx.edges.get(&(node, first)) {
+            if let Some(child) = idx.edges.get(node, first) {
                 self.words(child, t, tail, out);
             }
         }

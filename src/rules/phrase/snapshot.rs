@@ -15,8 +15,7 @@
 //! states (count; per state: gap target or u32::MAX, has-words byte, outputs count, then owner and
 //! needs-end byte per output), edges (count; then state, symbol, target, sorted).
 
-use super::{PhraseIndex, Sym};
-use rustc_hash::FxHashMap as HashMap;
+use super::{Edges, PhraseIndex, Sym};
 use std::sync::OnceLock;
 
 /// The snapshot for the built-in rules.
@@ -50,14 +49,8 @@ pub fn encode(index: &PhraseIndex) -> Vec<u8> {
             out.push(u8::from(needs_end));
         }
     }
-    let mut edges: Vec<(u32, Sym, u32)> = index
-        .edges
-        .iter()
-        .map(|(&(state, sym), &to)| (state, sym, to))
-        .collect();
-    edges.sort_unstable();
-    u32s(&mut out, edges.len());
-    for (state, sym, to) in edges {
+    u32s(&mut out, index.edges.len());
+    for (state, sym, to) in index.edges.iter() {
         for v in [state, sym, to] {
             out.extend_from_slice(&v.to_le_bytes());
         }
@@ -107,17 +100,25 @@ pub fn decode(bytes: &[u8], key: u64) -> Option<PhraseIndex> {
         }
         index.outputs.push(outputs);
     }
-    let edges = r.u32()? as usize;
-    let mut map =
-        HashMap::with_capacity_and_hasher(edges.min(r.bytes.len() / 12), Default::default());
-    for _ in 0..edges {
-        let (state, sym, to) = (r.u32()?, r.u32()?, r.u32()?);
+    let count = r.u32()? as usize;
+    let raw = r.take(count.checked_mul(12)?)?;
+    let mut edges: Vec<(u32, Sym, u32)> = Vec::with_capacity(count);
+    let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    for e in raw.chunks_exact(12) {
+        let (state, sym, to) = (word(&e[0..4]), word(&e[4..8]), word(&e[8..12]));
         if !in_range(state, states) || !in_range(sym, symbols) || !in_range(to, states) {
             return None;
         }
-        map.insert((state, sym), to);
+        // Sorted and without repeats, as `Edges` needs.
+        if edges
+            .last()
+            .is_some_and(|last| (last.0, last.1) >= (state, sym))
+        {
+            return None;
+        }
+        edges.push((state, sym, to));
     }
-    index.edges = map;
+    index.edges = Edges::from_sorted(states, &edges);
     if !r.bytes.is_empty() || states < 2 {
         return None;
     }
