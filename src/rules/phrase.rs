@@ -920,11 +920,16 @@ impl PhraseIndex {
         if let Some(syms) = deletions.get(word) {
             syms.iter().copied().for_each(&mut consider); // a letter missing
         }
-        for d in one_deletions(word) {
-            if let Some(&sym) = self.symbols.get(&d) {
+        // Each one-letter deletion of the word, built in one reused buffer.
+        let mut d = String::with_capacity(word.len());
+        for (i, c) in word.char_indices() {
+            d.clear();
+            d.push_str(&word[..i]);
+            d.push_str(&word[i + c.len_utf8()..]);
+            if let Some(&sym) = self.symbols.get(d.as_str()) {
                 consider(sym); // a letter extra
             }
-            if let Some(syms) = deletions.get(&d) {
+            if let Some(syms) = deletions.get(d.as_str()) {
                 syms.iter().copied().for_each(&mut consider); // wrong or swapped (checked below)
             }
         }
