@@ -144,10 +144,9 @@ impl Lexicon {
     /// True when `readings(token)` is just the token itself: it is not in the table, not
     /// stretched and has no dropped g. The common case, which needs no allocation.
     pub fn reads_as_itself(&self, token: &str) -> bool {
-        !self.map.contains_key(token)
-            && !has_stretch(token)
-            && !token.ends_with("in'")
-            && !(token.len() >= 5 && token.ends_with("in") && token.is_ascii())
+        let dropped_g = token.ends_with("in'")
+            || (token.len() >= 5 && token.ends_with("in") && token.is_ascii());
+        !(dropped_g || self.map.contains_key(token) || has_stretch(token))
     }
 
     /// A stable hash of the text this lexicon was parsed from.
