@@ -56,6 +56,11 @@ impl Configurable for PatternSpec {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct PatternEntry {
     regex: Spanned<String>,
+    /// Keep only matches that start and end at word edges, as if the regex were wrapped in
+    /// `\b…\b`. Checked in code: a Unicode `\b` inside the regex would force the slow engine
+    /// on any text with an emoji or accent in it.
+    #[serde(default)]
+    whole_words: bool,
     message: Option<String>,
     help: Option<String>,
     fix: Option<Fix>,
@@ -93,6 +98,7 @@ pub struct PatternCheck {
 #[derive(Debug)]
 struct Compiled {
     regex: Regex,
+    whole_words: bool,
     message: Option<String>,
     help: Option<String>,
     fix: Option<Fix>,
@@ -116,6 +122,7 @@ impl PatternCheck {
             }
             entries.push(Compiled {
                 regex,
+                whole_words: entry.whole_words,
                 message: entry.message,
                 help: entry.help,
                 fix: entry.fix,
@@ -135,6 +142,7 @@ impl PatternCheck {
             let mut spans: Vec<Range<usize>> = entry
                 .regex
                 .find_iter(body)
+                .filter(|m| !entry.whole_words || at_word_edges(body, m.range()))
                 .filter(|m| !self.allow.contains(&m.as_str().to_lowercase()))
                 .map(|m| m.range())
                 .collect();
@@ -162,6 +170,18 @@ impl PatternCheck {
             }
         }
     }
+}
+
+/// Does `range` start and end on a word boundary, as regex's Unicode `\b` defines one (a word
+/// character on exactly one side)?
+fn at_word_edges(text: &str, range: Range<usize>) -> bool {
+    let word = |c: Option<char>| c.is_some_and(regex_syntax::is_word_character);
+    let inside = &text[range.clone()];
+    let edge = |outside: Option<char>, inner: Option<char>| word(outside) != word(inner);
+    edge(
+        text[..range.start].chars().next_back(),
+        inside.chars().next(),
+    ) && edge(text[range.end..].chars().next(), inside.chars().next_back())
 }
 
 /// Merge spans whose gap holds no lowercase letter and no line break, then grow each span over
@@ -296,6 +316,41 @@ message = "“{match}” turns up the volume"
                 )
             })
             .collect()
+    }
+
+    /// `whole-words` keeps exactly the matches `\b…\b` would, on ASCII and non-ASCII text.
+    #[test]
+    fn whole_words_behaves_like_word_boundaries() {
+        let with = |regex: &str, whole: bool| {
+            SHOUT.replace(
+                r"regex = '\b\p{Lu}(?:\p{Lu}|[\x27’]\p{Lu}){2,}\b'",
+                &format!("regex = '{regex}'\nwhole-words = {whole}"),
+            )
+        };
+        let bounded = with(r"\b\p{Lu}(?:\p{Lu}|[\x27’]\p{Lu}){2,}\b", false);
+        let checked = with(r"\p{Lu}(?:\p{Lu}|[\x27’]\p{Lu}){2,}", true);
+        let unchecked = with(r"\p{Lu}(?:\p{Lu}|[\x27’]\p{Lu}){2,}", false);
+        let run = |src: &str, text: &str| -> Vec<String> {
+            let set = RuleSet::from_sources(&[("shout", src)]).unwrap();
+            set.check(&crate::Draft::new(text))
+                .into_iter()
+                .map(|d| text[d.span].to_string())
+                .collect()
+        };
+        for text in [
+            "WHY would you DO that",
+            "aBCDE and ABCd and xABC DEF",
+            "ÉCOUTE-MOI 🥺 NAÏVE of me, ÇA suffit",
+            "STOP_IT or DON'T, ABC1 vs 1ABC",
+            "emoji 😭HELLO😭 and “QUOTED” caps",
+        ] {
+            assert_eq!(run(&bounded, text), run(&checked, text), "{text}");
+        }
+        assert_ne!(
+            run(&unchecked, "aBCDE"),
+            run(&checked, "aBCDE"),
+            "the check must do something"
+        );
     }
 
     #[test]
