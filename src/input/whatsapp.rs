@@ -64,6 +64,8 @@ pub fn detect(text: &str) -> bool {
 /// One timestamp line, before the date order is known.
 struct Stamp {
     ios: bool,
+    /// 1-based line number.
+    line_no: usize,
     /// Byte offsets in the source.
     line: Range<usize>,
     stamp: Range<usize>,
@@ -87,7 +89,7 @@ enum Entry {
 
 pub fn parse(source: &str, context: &Context) -> Result<Conversation, ParseError> {
     let mut entries: Vec<Entry> = Vec::new();
-    for (start, end, _) in lines_from(source, 0) {
+    for (line_index, (start, end, _)) in lines_from(source, 0).enumerate() {
         let raw = &source[start..end];
         let skip = lead_marks(raw);
         let line = &raw[skip..];
@@ -133,6 +135,7 @@ pub fn parse(source: &str, context: &Context) -> Result<Conversation, ParseError
         let stamp_start = start + skip;
         entries.push(Entry::Stamp(Stamp {
             ios,
+            line_no: line_index + 1,
             line: start..end,
             stamp: stamp_start..stamp_end + usize::from(ios),
             rest: at("rest"),
@@ -195,7 +198,7 @@ pub fn parse(source: &str, context: &Context) -> Result<Conversation, ParseError
                 messages.push(Message {
                     from: clean_name(author),
                     at: Some(at),
-                    line: super::line_number(source, st.line.start),
+                    line: st.line_no,
                     draft_source: source[block.clone()].to_owned(),
                     body: text_start - block.start..block.len(),
                     time_span: Some(st.stamp.start - block.start..st.stamp.end - block.start),
