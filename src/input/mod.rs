@@ -260,29 +260,41 @@ pub fn load(bytes: Vec<u8>, path: &str, context: &Context) -> Result<Input, Inpu
             .map_err(|e| e.into_input_error(path, &source));
     }
     if whatsapp::detect(text) {
-        return whatsapp::parse(&source, context)
-            .map(Input::Conversation)
-            .map_err(|e| e.into_input_error(path, &source));
+        let layout = whatsapp::read_layout(&source, context)
+            .map_err(|e| e.into_input_error(path, &source))?;
+        return Ok(Input::Conversation(Conversation::whatsapp(source, layout)));
     }
     draft_from(source, path).map(|d| Input::Draft(Box::new(d)))
 }
 
 /// Lines of `source` from `from`: (start, end without the line break, start of the next line).
-pub(crate) fn lines_from(
-    source: &str,
-    from: usize,
-) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    let bytes = source.as_bytes();
-    let mut pos = from;
-    std::iter::from_fn(move || {
-        if pos >= bytes.len() {
+pub(crate) fn lines_from(source: &str, from: usize) -> LineSpans<'_> {
+    LineSpans {
+        bytes: source.as_bytes(),
+        pos: from,
+    }
+}
+
+/// The iterator of [`lines_from`], named so a reader can keep one in a struct.
+#[derive(Debug, Clone)]
+pub(crate) struct LineSpans<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for LineSpans<'_> {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize, usize)> {
+        let bytes = self.bytes;
+        if self.pos >= bytes.len() {
             return None;
         }
-        let start = pos;
-        let mut end = start;
-        while end < bytes.len() && bytes[end] != b'\n' && bytes[end] != b'\r' {
-            end += 1;
-        }
+        let start = self.pos;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |i| start + i);
         let mut next = end;
         if next < bytes.len() {
             next += 1;
@@ -290,9 +302,9 @@ pub(crate) fn lines_from(
                 next += 1;
             }
         }
-        pos = next;
+        self.pos = next;
         Some((start, end, next))
-    })
+    }
 }
 
 #[cfg(test)]
@@ -390,7 +402,7 @@ mod tests {
         let Input::Conversation(c) = load(chat.as_bytes().to_vec(), "c.txt", &cx).unwrap() else {
             panic!("not a conversation");
         };
-        assert_eq!(c.messages.len(), 2);
+        assert_eq!(c.messages().count(), 2);
         let json = r#"{"me": "Sam", "messages": [{"from": "Sam", "at": "2026-11-28T14:00", "text": "hi"}]}"#;
         assert!(matches!(
             load(json.as_bytes().to_vec(), "t.json", &cx).unwrap(),
