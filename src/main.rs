@@ -453,7 +453,7 @@ fn read_file(path: &Path, limits: input::SizeLimits, shown: &str) -> Result<Vec<
             "is a directory",
         )));
     }
-    let len = meta.is_file().then(|| meta.len());
+    let len = meta.is_file().then_some(meta.len());
     input::read_limited(file, limits, len, shown).map_err(|e| e.to_string())
 }
 
