@@ -351,10 +351,13 @@ impl Conversation {
                     s.span = m.map.map(s.span.clone());
                     Some(s)
                 });
+                // Findings of a big export are kept until they are printed: no spare room.
+                d.message.shrink_to_fit();
                 out.push(d);
             }
         }
         Diagnostic::sort(&mut out);
+        out.shrink_to_fit();
         (out, reviewed)
     }
 }

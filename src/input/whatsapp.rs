@@ -37,12 +37,10 @@ use super::{LineSpans, ParseError, lines_from};
 const DATE: &str = r"(?P<date>(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4}))";
 const TIME: &str = r"(?P<time>(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)(?:[ \x{202F}\x{00A0}]?(?P<ampm>[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?))?";
 
-static ANDROID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^{DATE},? {TIME} [-–] (?P<rest>.*)$")).expect("valid regex")
-});
-static IOS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^\[{DATE},? {TIME}\] (?P<rest>.*)$")).expect("valid regex")
-});
+static ANDROID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^{DATE},? {TIME} [-–] ")).expect("valid regex"));
+static IOS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^\[{DATE},? {TIME}\] ")).expect("valid regex"));
 /// Starts like a timestamp: such a line must parse, or the export is reported broken.
 static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? \d{1,2}:").expect("valid regex")
@@ -103,11 +101,11 @@ fn classify(
     let raw = &source[start..end];
     let skip = lead_marks(raw);
     let line = &raw[skip..];
-    let caps = IOS
-        .captures(line)
-        .map(|c| (true, c))
-        .or_else(|| ANDROID.captures(line).map(|c| (false, c)));
-    let Some((ios, caps)) = caps else {
+    let found = IOS
+        .find(line)
+        .map(|m| (true, m.end()))
+        .or_else(|| ANDROID.find(line).map(|m| (false, m.end())));
+    let Some((ios, matched)) = found else {
         if LOOSE.is_match(line) {
             return Err(ParseError::new(
                 start,
@@ -128,40 +126,85 @@ fn classify(
             "a WhatsApp export starts with a dated line",
         ));
     };
-    let at = |name: &str| {
-        caps.name(name)
-            .map_or(0..0, |m| start + skip + m.start()..start + skip + m.end())
+    // The patterns found a timestamp; reading its numbers from the matched text by hand is a
+    // fraction of the cost of asking the regex for its groups, and an export is mostly these.
+    let stamp = &line[..matched];
+    // Without what follows the time: `] ` (iOS, which keeps its `]`), or ` - ` / ` – `.
+    let stamp = if ios {
+        stamp.strip_suffix(' ').unwrap_or(stamp)
+    } else {
+        stamp
+            .strip_suffix(" - ")
+            .or_else(|| stamp.strip_suffix(" – "))
+            .unwrap_or(stamp)
     };
-    let num = |name: &str| {
-        caps.name(name)
-            .map_or(0, |m| m.as_str().parse::<u32>().unwrap_or(u32::MAX))
+    let mut at = Digits {
+        text: stamp.as_bytes(),
+        pos: usize::from(ios),
     };
-    let digits = |name: &str| caps.name(name).map_or(0, |m| m.as_str().len());
-    let stamp_end = caps
-        .name("ampm")
-        .or_else(|| caps.name("time"))
-        .map_or(0, |m| start + skip + m.end());
+    let (a, a_digits) = at.number();
+    at.pos += 1; // `/`, `.` or `-`
+    let (b, _) = at.number();
+    at.pos += 1;
+    let (c, c_digits) = at.number();
+    at.skip(b',');
+    at.skip(b' ');
+    let (h, _) = at.number();
+    at.pos += 1; // `:`
+    let (m, _) = at.number();
+    let s = if at.skip(b':') { at.number().0 } else { 0 };
+    // What is left before the end (and iOS's `]`) is an optional AM/PM, maybe after a space.
+    let ampm = stamp[at.pos.min(stamp.len())..]
+        .trim_start_matches([' ', '\u{202f}', '\u{a0}'])
+        .chars()
+        .next()
+        .filter(|c| "AaPp".contains(*c))
+        .map(|c| c == 'p' || c == 'P');
     let stamp_start = start + skip;
     Ok(Line::Stamp(Stamp {
         ios,
         line_no,
         line: start..end,
-        stamp: stamp_start..stamp_end + usize::from(ios),
-        rest: at("rest"),
-        a: num("a"),
-        a_digits: digits("a"),
-        b: num("b"),
-        c: num("c"),
-        c_digits: digits("c"),
-        h: num("h"),
-        m: num("m"),
-        s: caps
-            .name("s")
-            .map_or(0, |m| m.as_str().parse().unwrap_or(u32::MAX)),
-        ampm: caps
-            .name("ampm")
-            .map(|m| m.as_str().starts_with(['p', 'P'])),
+        stamp: stamp_start..stamp_start + stamp.len(),
+        // The rest of the line: the sender and the text (the patterns stop at the timestamp, so
+        // matching costs the same however long the line is).
+        rest: stamp_start + matched..end,
+        a,
+        a_digits,
+        b,
+        c,
+        c_digits,
+        h,
+        m,
+        s,
+        ampm,
     }))
+}
+
+/// Reads the numbers of a timestamp the patterns have matched.
+struct Digits<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl Digits<'_> {
+    /// The number at the cursor (at most 4 digits, by the patterns) and how many digits it has.
+    fn number(&mut self) -> (u32, usize) {
+        let from = self.pos;
+        let mut n: u32 = 0;
+        while let Some(d) = self.text.get(self.pos).filter(|b| b.is_ascii_digit()) {
+            n = n.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+            self.pos += 1;
+        }
+        (n, self.pos - from)
+    }
+
+    /// Step over `byte` if it is next.
+    fn skip(&mut self, byte: u8) -> bool {
+        let here = self.text.get(self.pos) == Some(&byte);
+        self.pos += usize::from(here);
+        here
+    }
 }
 
 /// What reading an export once settles: enough to read its messages again from the source,
@@ -534,6 +577,77 @@ still thinking about saturday
         ] {
             assert!(parse(bad, &cx()).is_err(), "{bad}");
         }
+    }
+
+    /// The timestamp's numbers are read by hand from what the patterns matched: the same as the
+    /// patterns' own groups, for every shape of timestamp.
+    #[test]
+    fn stamps_read_by_hand_agree_with_the_pattern_groups() {
+        let reference = |line: &str| {
+            let full = |head: &str, tail: &str| {
+                Regex::new(&format!(r"^{head}{DATE},? {TIME}{tail}(?P<rest>.*)$")).unwrap()
+            };
+            let (ios, caps) = full(r"\[", r"\] ")
+                .captures(line)
+                .map(|c| (true, c))
+                .or_else(|| full("", " [-–] ").captures(line).map(|c| (false, c)))?;
+            let n = |g: &str| {
+                caps.name(g)
+                    .map_or(0, |m| m.as_str().parse::<u32>().unwrap())
+            };
+            let len = |g: &str| caps.name(g).map_or(0, |m| m.as_str().len());
+            let stamp_end = caps
+                .name("ampm")
+                .or_else(|| caps.name("time"))
+                .unwrap()
+                .end();
+            let ampm = caps
+                .name("ampm")
+                .map(|m| m.as_str().starts_with(['p', 'P']));
+            Some((
+                ios,
+                0..stamp_end + usize::from(ios),
+                caps.name("rest").unwrap().range(),
+                [n("a"), n("b"), n("c"), n("h"), n("m"), n("s")],
+                (len("a"), len("c")),
+                ampm,
+            ))
+        };
+        let mut lines = 0;
+        for date in ["28/11/2026", "1.2.26", "2026-11-28", "11/28/26", "3-4-2026"] {
+            for comma in [",", ""] {
+                for time in ["02:14", "2:14", "14:02:09"] {
+                    for ampm in ["", " AM", "\u{202f}pm", "\u{a0}P.M.", "a. m.", " p.m"] {
+                        let stamp = format!("{date}{comma} {time}{ampm}");
+                        for line in [
+                            format!("{stamp} - Sam: hi - there"),
+                            format!("{stamp} – Alex: x"),
+                            format!("[{stamp}] Sam: [1/2/26, 3:04] hi"),
+                            format!("[{stamp}] Sam:"),
+                        ] {
+                            let Some(want) = reference(&line) else {
+                                continue;
+                            };
+                            lines += 1;
+                            let Ok(Line::Stamp(st)) = classify(&line, 0, line.len(), 1, false)
+                            else {
+                                panic!("not read as a timestamp: {line:?}");
+                            };
+                            let got = (
+                                st.ios,
+                                st.stamp.clone(),
+                                st.rest.clone(),
+                                [st.a, st.b, st.c, st.h, st.m, st.s],
+                                (st.a_digits, st.c_digits),
+                                st.ampm,
+                            );
+                            assert_eq!(got, want, "{line:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(lines > 300, "{lines}");
     }
 
     #[test]
