@@ -147,7 +147,7 @@ const BOM: &str = "\u{feff}";
 pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
 
 /// The largest chat export read by default: 256 MiB. Years of a busy chat's text export run to
-/// tens of MB; reviewing one takes about 2.5 times its size in memory.
+/// tens of MB; reviewing one takes about 2.5 to 3 times its size in memory.
 pub const DEFAULT_MAX_EXPORT_SIZE: u64 = 256 * 1024 * 1024;
 
 /// How much of an input is read before deciding whether it is a chat export (and so which limit
