@@ -163,8 +163,9 @@ impl Draft {
     /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always
     /// passes its own.
     pub fn normalized(&self, lexicon: &Lexicon) -> &NormalizedView {
-        self.normalized
-            .get_or_init(|| NormalizedView::build(self.body(), self.body.start, lexicon))
+        self.normalized.get_or_init(|| {
+            NormalizedView::build_on(self.body(), self.body.start, self.words(), lexicon)
+        })
     }
 }
 

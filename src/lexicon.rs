@@ -21,6 +21,8 @@ pub struct Lexicon {
     openers: HashSet<String>,
     /// Canonical readings of interjections, which stand between clauses ("lol", "to be honest").
     interjections: HashSet<String>,
+    /// A stable hash of the source text: compiled artifacts built from this lexicon carry it.
+    fingerprint: u64,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +99,7 @@ impl Lexicon {
             map,
             openers: HashSet::default(),
             interjections: HashSet::default(),
+            fingerprint: crate::rules::phrase::fnv1a(source.as_bytes()),
         };
         // Both lists name canonical words, so they go through the table too ("im" is "i am").
         let mut scratch = Vec::new();
@@ -118,13 +121,37 @@ impl Lexicon {
 
     /// How a token whose usual (first) reading is `reading` stands towards clauses.
     pub fn clause_role(&self, reading: &[String]) -> ClauseRole {
-        if reading.first().is_some_and(|w| self.openers.contains(w)) {
+        match reading {
+            [] => ClauseRole::Plain,
+            [one] => self.word_role(one),
+            [first, ..] if self.openers.contains(first) => ClauseRole::Opener,
+            _ if self.interjections.contains(&reading.join(" ")) => ClauseRole::Interjection,
+            _ => ClauseRole::Plain,
+        }
+    }
+
+    /// `clause_role` of a one-word reading.
+    pub fn word_role(&self, word: &str) -> ClauseRole {
+        if self.openers.contains(word) {
             ClauseRole::Opener
-        } else if !reading.is_empty() && self.interjections.contains(&reading.join(" ")) {
+        } else if self.interjections.contains(word) {
             ClauseRole::Interjection
         } else {
             ClauseRole::Plain
         }
+    }
+
+    /// True when `readings(token)` is just the token itself: it is not in the table, not
+    /// stretched and has no dropped g. The common case, which needs no allocation.
+    pub fn reads_as_itself(&self, token: &str) -> bool {
+        let dropped_g = token.ends_with("in'")
+            || (token.len() >= 5 && token.ends_with("in") && token.is_ascii());
+        !(dropped_g || self.map.contains_key(token) || has_stretch(token))
+    }
+
+    /// A stable hash of the text this lexicon was parsed from.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub fn get(&self, token: &str) -> Option<&Alternatives> {

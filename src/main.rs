@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
 
@@ -277,9 +277,9 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
 
     // Each draft gets the config of its own folder; drafts under the same config files share one
     // compiled rule set.
-    let mut by_dir: HashMap<PathBuf, Rc<Prepared>> = HashMap::new();
-    let mut by_files: HashMap<(Vec<PathBuf>, Option<PathBuf>), Rc<Prepared>> = HashMap::new();
-    let mut prepared: Vec<Rc<Prepared>> = Vec::with_capacity(names.len());
+    let mut by_dir: HashMap<PathBuf, Arc<Prepared>> = HashMap::new();
+    let mut by_files: HashMap<(Vec<PathBuf>, Option<PathBuf>), Arc<Prepared>> = HashMap::new();
+    let mut prepared: Vec<Arc<Prepared>> = Vec::with_capacity(names.len());
     for name in &names {
         let dir = start_dir_for(Path::new(name));
         if let Some(p) = by_dir.get(&dir) {
@@ -298,7 +298,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         let p = match by_files.get(&key) {
             Some(p) => p.clone(),
             None => match prepare(&config, args) {
-                Ok(p) => Rc::new(p),
+                Ok(p) => Arc::new(p),
                 Err(Failure::Config(e)) => return Ok(config_error(&e)),
                 Err(Failure::Usage(e)) => {
                     eprintln!("error: {e}");
@@ -311,18 +311,32 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         prepared.push(p);
     }
 
-    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
-    for (name, p) in names.iter().zip(&prepared) {
+    // Standard input is read here; files are read and linted in parallel, one worker per core,
+    // and the results are kept in the order the drafts were named.
+    let stdin_bytes = names
+        .iter()
+        .zip(&prepared)
+        .find(|(n, _)| *n == "-")
+        .map(|(_, p)| {
+            input::read_limited(
+                io::stdin().lock(),
+                size_limits(&p.resolved),
+                None,
+                "<stdin>",
+            )
+            .map_err(|e| e.to_string())
+        });
+    let mut stdin_bytes = Some(stdin_bytes);
+    let lint_one = |i: usize, stdin: Option<Result<Vec<u8>, String>>| {
+        let (name, p) = (&names[i], &prepared[i]);
         let shown = if name == "-" {
             "<stdin>".to_owned()
         } else {
             name.clone()
         };
-        let limits = size_limits(&p.resolved);
-        let bytes = if name == "-" {
-            input::read_limited(io::stdin().lock(), limits, None, &shown).map_err(|e| e.to_string())
-        } else {
-            read_file(Path::new(name), limits, &shown)
+        let bytes = match stdin {
+            Some(bytes) => bytes,
+            None => read_file(Path::new(name), size_limits(&p.resolved), &shown),
         };
         let run = Run {
             rules: &p.resolved.rules,
@@ -331,14 +345,65 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             thread: p.thread.clone(),
             default_now: true,
         };
-        let result = match bytes {
-            Ok(bytes) => check_bytes(bytes, &shown, &run).map(|mut c| {
+        let result = bytes.and_then(|bytes| {
+            check_bytes(bytes, &shown, &run).map(|mut c| {
                 p.ignored.retain(&c.draft, &mut c.diagnostics);
                 c
-            }),
-            Err(e) => Err(e),
-        };
-        checked.push((shown, result));
+            })
+        });
+        (shown, result)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len());
+    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
+    if workers <= 1 {
+        for (i, name) in names.iter().enumerate() {
+            let stdin = if name == "-" {
+                stdin_bytes.take().flatten()
+            } else {
+                None
+            };
+            checked.push(lint_one(i, stdin));
+        }
+    } else {
+        let stdin_index = names.iter().position(|n| n == "-");
+        let stdin = std::sync::Mutex::new(stdin_bytes.take().flatten());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<(String, Result<Checked, String>)>> =
+            (0..names.len()).map(|_| None).collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if i >= names.len() {
+                                break;
+                            }
+                            let input = if Some(i) == stdin_index {
+                                stdin.lock().map_or(None, |mut s| s.take())
+                            } else {
+                                None
+                            };
+                            done.push((i, lint_one(i, input)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for handle in handles {
+                // A worker only panics on a bug; re-raise it rather than lose a draft's result.
+                let done = handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                for (i, r) in done {
+                    slots[i] = Some(r);
+                }
+            }
+        });
+        checked.extend(slots.into_iter().flatten());
     }
 
     let results: Vec<FileResult<'_>> = checked

@@ -190,6 +190,17 @@ pub struct NormalizedView {
 impl NormalizedView {
     /// Build the view of `text`, whose first byte is at `base` in the source.
     pub fn build(text: &str, base: usize, lexicon: &Lexicon) -> NormalizedView {
+        NormalizedView::build_on(text, base, &words(text, base), lexicon)
+    }
+
+    /// `build`, given the word spans of `text` (`words(text, base)`), so a draft segments its
+    /// text once for both its words and its view.
+    pub fn build_on(
+        text: &str,
+        base: usize,
+        words: &[Range<usize>],
+        lexicon: &Lexicon,
+    ) -> NormalizedView {
         let mut view = NormalizedView {
             tokens: Vec::with_capacity(text.len() / 5 + 1),
             readings: Vec::with_capacity(text.len() / 5 + 1),
@@ -202,7 +213,10 @@ impl NormalizedView {
         let mut after_interjection = false;
         let quotes = quoted_ranges(text);
         let mut next_quote = 0;
-        let mut pieces = text.unicode_word_indices().peekable();
+        let mut pieces = words
+            .iter()
+            .map(|w| (w.start - base, &text[w.start - base..w.end - base]))
+            .peekable();
         while let Some((start, word)) = pieces.next() {
             let mut end = start + word.len();
             // "w/o", "b/c", "w/e": short words joined by a slash are one token.
@@ -225,26 +239,41 @@ impl NormalizedView {
                     c => raw.extend(c.to_lowercase()),
                 }
             }
-            lexicon.readings(&raw, &mut scratch);
+            // Most tokens read as themselves or as one table entry: those borrow, the rest
+            // (stretched letters, a dropped g) go through `readings`.
+            let first_reading = view.readings.len() as u32;
+            let role = if lexicon.reads_as_itself(&raw) {
+                let s = view.text.len() as u32;
+                view.text.push_str(&raw);
+                view.words.push(s..view.text.len() as u32);
+                view.readings
+                    .push(view.words.len() as u32 - 1..view.words.len() as u32);
+                lexicon.word_role(&raw)
+            } else {
+                let table = lexicon.get(&raw);
+                if table.is_none() {
+                    lexicon.readings(&raw, &mut scratch);
+                }
+                let readings = table.map_or(&scratch[..], |alts| &alts[..]);
+                for reading in readings {
+                    let first_word = view.words.len() as u32;
+                    for w in reading {
+                        let s = view.text.len() as u32;
+                        view.text.push_str(w);
+                        view.words.push(s..view.text.len() as u32);
+                    }
+                    view.readings.push(first_word..view.words.len() as u32);
+                }
+                readings
+                    .first()
+                    .map_or(ClauseRole::Plain, |r| lexicon.clause_role(r))
+            };
             // Texts often skip punctuation: a clause also starts at an opener ("take me back i
             // miss u") and on both sides of an interjection ("u up lol cant sleep").
-            let role = scratch
-                .first()
-                .map_or(ClauseRole::Plain, |r| lexicon.clause_role(r));
             let unpunctuated_edge = role != ClauseRole::Plain || after_interjection;
             after_interjection = role == ClauseRole::Interjection;
             let pause_before = break_before
                 || (!view.tokens.is_empty() && (is_pause(between) || unpunctuated_edge));
-            let first_reading = view.readings.len() as u32;
-            for reading in &scratch {
-                let first_word = view.words.len() as u32;
-                for w in reading {
-                    let s = view.text.len() as u32;
-                    view.text.push_str(w);
-                    view.words.push(s..view.text.len() as u32);
-                }
-                view.readings.push(first_word..view.words.len() as u32);
-            }
             view.tokens.push(Token {
                 span: base + start..base + end,
                 break_before,

@@ -20,8 +20,7 @@ const MIN_RECALL: f64 = 0.90;
 /// bar fails too, so its entry gets removed. (Issue 7 stays open while this is non-empty; tuning
 /// happens on the dev part only.)
 const KNOWN_BELOW_BAR: &[(&str, f64, f64)] = &[
-    // (rule, lowest precision tolerated, lowest recall tolerated)
-    ("self-deprecation", 0.90, MIN_RECALL),
+    // (rule, lowest precision tolerated, lowest recall tolerated); empty: every rule meets the bar.
 ];
 
 /// The rules the corpus labels (the time and context rules need a send time or a thread).

@@ -57,6 +57,12 @@ pub fn detect(text: &str) -> bool {
         return false;
     };
     let line = &first[lead_marks(first)..];
+    // Every timestamp opens with a digit, or `[` and a digit: checking that first spares an
+    // ordinary draft the cost of compiling the timestamp patterns.
+    let digits = line.strip_prefix('[').unwrap_or(line);
+    if !digits.starts_with(char::is_numeric) {
+        return false;
+    }
     ANDROID.is_match(line) || IOS.is_match(line)
 }
 

@@ -236,15 +236,22 @@ fn configure<S: Configurable>(
 }
 
 /// The values a rule file gives the settings a config may change, for `exlint config`.
-fn file_settings(source: &str, keys: &[&str]) -> Vec<(String, toml::Value)> {
-    let Ok(doc) = toml::from_str::<toml::Table>(source) else {
-        return Vec::new();
-    };
-    let Some(toml::Value::Table(check)) = doc.get("check") else {
+fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> Vec<(String, toml::Value)> {
+    let check = doc
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "check")
+        .map(|(_, v)| v.get_ref());
+    let Some(toml::de::DeValue::Table(check)) = check else {
         return Vec::new();
     };
     keys.iter()
-        .filter_map(|k| check.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+        .filter_map(|&key| {
+            let (_, value) = check.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+            let value =
+                toml::Value::deserialize(toml::de::ValueDeserializer::from(value.clone())).ok()?;
+            Some((key.to_owned(), value))
+        })
         .collect()
 }
 
@@ -277,8 +284,8 @@ impl CompileCx<'_> {
             return Err(self.whole_check("`phrases` is empty"));
         }
         for p in phrases {
-            phrase::parse_phrase(p.get_ref())
-                .and_then(|parsed| self.phrases.insert(&parsed, owner, self.lexicon))
+            self.phrases
+                .insert(p.get_ref(), owner, self.lexicon)
                 .map_err(|e| self.error(p.span(), format!("bad phrase: {e}")))?;
         }
         Ok(owner)
@@ -455,6 +462,16 @@ impl RuleSet {
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
         configs: &BTreeMap<String, RuleConfig>,
     ) -> Result<RuleSet, SourceError> {
+        Self::compile_with_snapshot(lexicon, files, configs, Some(phrase::BUILTIN_SNAPSHOT))
+    }
+
+    /// `compile_configured`, with the phrase-automaton snapshot to try (`None`: always build).
+    fn compile_with_snapshot<'s>(
+        lexicon: Lexicon,
+        files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
+        configs: &BTreeMap<String, RuleConfig>,
+        snapshot: Option<&[u8]>,
+    ) -> Result<RuleSet, SourceError> {
         let mut phrases = PhraseIndex::new();
         let mut next_owner = 0;
         let mut rules: Vec<Rule> = Vec::new();
@@ -483,7 +500,9 @@ impl RuleSet {
             }
             rules.push(rule);
         }
-        phrases.finish();
+        phrases
+            .finish_with(&lexicon, snapshot)
+            .map_err(|e| SourceError::whole("rules", "", e))?;
         Ok(RuleSet {
             lexicon,
             rules,
@@ -789,8 +808,11 @@ fn compile_rule_with(
     next_owner: &mut u32,
     settings: &[Setting],
 ) -> Result<Rule, SourceError> {
-    let probe: Probe =
-        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    // The file is parsed once; each pass below deserializes from (a copy of) the parsed table.
+    let doc =
+        toml::de::DeTable::parse(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let probe = Probe::deserialize(toml::de::Deserializer::from(doc.clone()))
+        .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let Some(check) = probe.check else {
         return Err(SourceError::whole(path, source, "missing `[check]` table"));
     };
@@ -804,7 +826,7 @@ fn compile_rule_with(
     let (kind, file_meta, check, setting_keys) = match kind_name {
         "phrase" => compile_kind::<phrase::PhraseSpec, _>(
             "phrase",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             phrase::PhraseCheck::compile,
@@ -812,7 +834,7 @@ fn compile_rule_with(
         )?,
         "pattern" => compile_kind::<pattern::PatternSpec, _>(
             "pattern",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             pattern::PatternCheck::compile,
@@ -820,7 +842,7 @@ fn compile_rule_with(
         )?,
         "metric" => compile_kind::<metric::MetricSpec, _>(
             "metric",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             metric::MetricCheck::compile,
@@ -828,7 +850,7 @@ fn compile_rule_with(
         )?,
         "count" => compile_kind::<count::CountSpec, _>(
             "count",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             count::CountCheck::compile,
@@ -836,7 +858,7 @@ fn compile_rule_with(
         )?,
         "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
             "send-window",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             send_window::SendWindowCheck::compile,
@@ -844,7 +866,7 @@ fn compile_rule_with(
         )?,
         "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
             "no-contact",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             no_contact::NoContactCheck::compile,
@@ -852,7 +874,7 @@ fn compile_rule_with(
         )?,
         "thread" => compile_kind::<thread::ThreadSpec, _>(
             "thread",
-            (path, id, source),
+            (path, id, source, &doc),
             (lexicon, phrases, next_owner),
             settings,
             thread::ThreadCheck::compile,
@@ -937,7 +959,7 @@ fn compile_rule_with(
             kind,
             examples,
             path: path.to_owned(),
-            settings: file_settings(source, setting_keys),
+            settings: file_settings(&doc, setting_keys),
         },
         check,
     })
@@ -1036,14 +1058,14 @@ struct FileMeta {
 /// compile the check: the same steps for every kind.
 fn compile_kind<S: DeserializeOwned + Configurable, C>(
     kind: &'static str,
-    (path, id, source): (&str, &str, &str),
+    (path, id, source, doc): (&str, &str, &str, &Spanned<toml::de::DeTable>),
     (lexicon, phrases, next_owner): (&Lexicon, &mut PhraseIndex, &mut u32),
     settings: &[Setting],
     compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
     wrap: fn(C) -> Check,
 ) -> Result<(&'static str, FileMeta, Check, &'static [&'static str]), SourceError> {
-    let f: RuleFile<S> =
-        toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let f = RuleFile::<S>::deserialize(toml::de::Deserializer::from(doc.clone()))
+        .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let (meta, mut check) = split(f);
     configure(check.get_mut(), id, kind, settings)?;
     let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
@@ -1087,6 +1109,55 @@ fn cx<'a, C>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The built-in rules' phrase automaton, built from scratch and encoded.
+    fn fresh_builtin_phrases() -> Vec<u8> {
+        let sources: Vec<(String, &str, &str)> = registry::BUILTIN
+            .iter()
+            .map(|(id, src)| (format!("rules/{id}.toml"), *id, *src))
+            .collect();
+        let set = RuleSet::compile_with_snapshot(
+            Lexicon::builtin(),
+            sources.iter().map(|(p, id, s)| (p.as_str(), *id, *s)),
+            &BTreeMap::new(),
+            None,
+        )
+        .unwrap();
+        assert!(!set.phrases.from_snapshot());
+        phrase::encode_snapshot(&set.phrases)
+    }
+
+    #[test]
+    fn phrase_snapshot_is_fresh() {
+        let fresh = fresh_builtin_phrases();
+        if std::env::var_os("EXLINT_BLESS").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/rules/phrase/default_phrases.bin"
+            );
+            std::fs::write(path, &fresh).unwrap();
+            return;
+        }
+        assert!(
+            fresh == phrase::BUILTIN_SNAPSHOT,
+            "src/rules/phrase/default_phrases.bin is stale (a rule's phrases, the lexicon or the \
+             automaton code changed): run `EXLINT_BLESS=1 cargo test --lib phrase_snapshot`"
+        );
+    }
+
+    #[test]
+    fn phrase_snapshot_is_used_for_the_default_rules_and_matches_a_fresh_build() {
+        let set = RuleSet::builtin().unwrap();
+        assert!(
+            set.phrases.from_snapshot(),
+            "the default rules did not load the snapshot"
+        );
+        // (Compared with `==`: a failed assert_eq would print half a megabyte.)
+        assert!(phrase::encode_snapshot(&set.phrases) == fresh_builtin_phrases());
+        // Another rule set has another key and is built, not loaded.
+        let one = RuleSet::from_sources(&[("begging", registry::BUILTIN[0].1)]).unwrap();
+        assert!(!one.phrases.from_snapshot());
+    }
 
     const MINIMAL: &str = r#"
 severity = "error"

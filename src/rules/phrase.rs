@@ -18,7 +18,9 @@
 //! phrases (the look-alikes it must leave alone) without containing it whole.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::hash::Hasher;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -28,6 +30,9 @@ use crate::lexicon::Lexicon;
 use crate::text::NormalizedView;
 
 use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
+
+mod snapshot;
+pub use snapshot::{BUILTIN as BUILTIN_SNAPSHOT, encode as encode_snapshot};
 
 /// The most words a `...` gap may skip.
 pub const MAX_GAP: usize = 3;
@@ -418,9 +423,11 @@ impl PartialOrd for PhraseMatch {
 #[derive(Debug, Default)]
 pub struct PhraseIndex {
     symbols: HashMap<String, Sym>,
+    /// Each symbol's word, indexed by symbol.
+    spelled: Vec<Box<str>>,
     nfa: Nfa,
     // The DFA, built by `finish`.
-    edges: HashMap<(u32, Sym), u32>,
+    edges: Edges,
     /// Per state: the state reached after a `...` gap.
     gap: Vec<Option<u32>>,
     /// Per state: does any word edge leave it?
@@ -428,8 +435,160 @@ pub struct PhraseIndex {
     /// Per state: (owner, must end a clause).
     outputs: Vec<Vec<(u32, bool)>>,
     /// Typo repair: every phrase word of `MIN_FUZZY_CHARS`+ letters, under each of its one-letter
-    /// deletions ("myself" under "yself", "mself", …). Built by `finish`.
-    deletions: HashMap<String, Vec<Sym>>,
+    /// deletions ("myself" under "yself", "mself", …). Built the first time a draft needs it.
+    deletions: OnceLock<HashMap<String, Vec<Sym>>>,
+    /// Phrases waiting for `finish`, as written, with their owners.
+    pending: Vec<(Box<str>, u32)>,
+    /// Words placed so far (a cheap bound on the automaton's size).
+    pending_words: usize,
+    /// Names the automaton the pending phrases make: a hash of the lexicon and of every phrase
+    /// with its owner, in order. A snapshot built from the same inputs carries the same key.
+    key: u64,
+    /// True when `finish` loaded the automaton from a snapshot instead of building it.
+    from_snapshot: bool,
+    /// The hashes of the phrases the automaton was made from, sorted (what a snapshot records).
+    phrase_hashes: Vec<u64>,
+}
+
+/// The DFA's word edges in one flat table: state `s` owns `start[s]..start[s + 1]` of `syms`
+/// (sorted) and `targets`. Loading it from a snapshot is a copy, and a step is a binary search in
+/// a few entries (a few thousand at the roots).
+#[derive(Debug, Default)]
+struct Edges {
+    start: Vec<u32>,
+    syms: Vec<Sym>,
+    targets: Vec<u32>,
+}
+
+impl Edges {
+    /// From `(state, symbol, target)` sorted by state then symbol, for `states` states.
+    fn from_sorted(states: usize, edges: &[(u32, Sym, u32)]) -> Edges {
+        let mut out = Edges {
+            start: Vec::with_capacity(states + 1),
+            syms: Vec::with_capacity(edges.len()),
+            targets: Vec::with_capacity(edges.len()),
+        };
+        let mut i = 0;
+        for state in 0..states as u32 {
+            out.start.push(i as u32);
+            while i < edges.len() && edges[i].0 == state {
+                out.syms.push(edges[i].1);
+                out.targets.push(edges[i].2);
+                i += 1;
+            }
+        }
+        out.start.push(i as u32);
+        out
+    }
+
+    fn get(&self, state: u32, sym: Sym) -> Option<u32> {
+        let s = state as usize;
+        let (lo, hi) = (self.start[s] as usize, self.start[s + 1] as usize);
+        let at = self.syms[lo..hi].binary_search(&sym).ok()?;
+        Some(self.targets[lo + at])
+    }
+
+    fn len(&self) -> usize {
+        self.syms.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.syms.is_empty()
+    }
+
+    /// Every edge as `(state, symbol, target)`, sorted.
+    fn iter(&self) -> impl Iterator<Item = (u32, Sym, u32)> + '_ {
+        self.start
+            .windows(2)
+            .enumerate()
+            .flat_map(move |(state, w)| {
+                (w[0] as usize..w[1] as usize)
+                    .map(move |i| (state as u32, self.syms[i], self.targets[i]))
+            })
+    }
+}
+
+/// FNV-1a (64 bit): the same hash on every machine and in every build, for fingerprints.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// The FNV-1a hash of `bytes`.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h = Fnv::default();
+    h.write(bytes);
+    h.0
+}
+
+/// Check where `...` and optional groups sit, without building anything: the same errors
+/// `place` would give, so a bad phrase is reported when it is added.
+fn check_shape(items: &[Item]) -> Result<usize, String> {
+    // (after a gap, has a word) for every way through the phrase so far.
+    fn walk(
+        items: &[Item],
+        mut frontier: Vec<(bool, bool)>,
+        words: &mut usize,
+    ) -> Result<Vec<(bool, bool)>, String> {
+        for item in items {
+            frontier = match item {
+                Item::Gap => {
+                    for &(after_gap, has_word) in &frontier {
+                        if !has_word {
+                            return Err("`...` must sit between words".into());
+                        }
+                        if after_gap {
+                            return Err("two `...` in a row".into());
+                        }
+                    }
+                    vec![(true, true)]
+                }
+                Item::Word(_) => {
+                    *words += 1;
+                    vec![(false, true)]
+                }
+                Item::Alt(options) => {
+                    let mut next = Vec::new();
+                    for option in options {
+                        next.extend(walk(option, frontier.clone(), words)?);
+                    }
+                    next.sort_unstable();
+                    next.dedup();
+                    next
+                }
+            };
+        }
+        Ok(frontier)
+    }
+    let mut words = 0;
+    for (after_gap, has_word) in walk(items, vec![(false, false)], &mut words)? {
+        if !has_word {
+            return Err(
+                "a phrase needs at least one word (an optional group cannot stand alone)".into(),
+            );
+        }
+        if after_gap {
+            return Err("`...` must sit between words".into());
+        }
+    }
+    Ok(words)
 }
 
 /// The phrase NFA: word edges may lead to several nodes; no epsilon edges.
@@ -482,21 +641,63 @@ impl PhraseIndex {
         (self.gap.len(), self.edges.len(), self.symbols.len())
     }
 
-    /// Call once all phrases are in: builds the DFA and prepares typo repair.
-    pub fn finish(&mut self) {
+    /// Call once all phrases are in: builds the DFA, or loads it from the built-in snapshot when
+    /// the phrases and lexicon are exactly the ones it was made from (the default rules).
+    pub fn finish(&mut self, lexicon: &Lexicon) -> Result<(), String> {
+        self.finish_with(lexicon, Some(BUILTIN_SNAPSHOT))
+    }
+
+    /// `finish`, with the snapshot to try first (`None`: always build).
+    pub fn finish_with(
+        &mut self,
+        lexicon: &Lexicon,
+        snapshot: Option<&[u8]>,
+    ) -> Result<(), String> {
+        if let Some(loaded) = snapshot.and_then(|bytes| snapshot::decode(bytes, self.key)) {
+            *self = loaded;
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut scratch = Vec::new();
+        for (text, owner) in &pending {
+            let phrase = parse_phrase(text)?;
+            self.place_phrase(&phrase, *owner, lexicon, &mut scratch)?;
+        }
         self.determinize();
-        self.deletions.clear();
-        for (word, &sym) in &self.symbols {
-            if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
-                continue;
-            }
-            for d in one_deletions(word) {
-                let entry = self.deletions.entry(d).or_default();
-                if !entry.contains(&sym) {
-                    entry.push(sym);
+        self.nfa = Nfa::default();
+        self.phrase_hashes = pending
+            .iter()
+            .map(|(text, _)| fnv1a(text.as_bytes()))
+            .collect();
+        self.phrase_hashes.sort_unstable();
+        self.phrase_hashes.dedup();
+        Ok(())
+    }
+
+    /// True when `finish` took the automaton from a snapshot.
+    pub fn from_snapshot(&self) -> bool {
+        self.from_snapshot
+    }
+
+    /// The typo-repair table, built on first use.
+    fn deletions(&self) -> &HashMap<String, Vec<Sym>> {
+        self.deletions.get_or_init(|| {
+            let mut deletions: HashMap<String, Vec<Sym>> = HashMap::default();
+            for (sym, word) in self.spelled.iter().enumerate() {
+                if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic)
+                {
+                    continue;
+                }
+                for d in one_deletions(word) {
+                    let entry = deletions.entry(d).or_default();
+                    let sym = sym as Sym;
+                    if !entry.contains(&sym) {
+                        entry.push(sym);
+                    }
                 }
             }
-        }
+            deletions
+        })
     }
 
     /// Subset construction. DFA state 0 is {ROOT}, state 1 is {ANCHORED_ROOT}.
@@ -506,7 +707,7 @@ impl PhraseIndex {
         let mut sets: Vec<Vec<u32>> = vec![vec![ROOT], vec![ANCHORED_ROOT]];
         ids.insert(vec![ROOT], 0);
         ids.insert(vec![ANCHORED_ROOT], 1);
-        let mut edges = HashMap::default();
+        let mut edges = Vec::new();
         let (mut gap, mut has_words, mut outputs) = (Vec::new(), Vec::new(), Vec::new());
         let mut intern = |set: Vec<u32>, sets: &mut Vec<Vec<u32>>| -> u32 {
             if let Some(&id) = ids.get(&set) {
@@ -535,7 +736,7 @@ impl PhraseIndex {
                     i += 1;
                 }
                 let t = intern(target, &mut sets);
-                edges.insert((state as u32, sym), t);
+                edges.push((state as u32, sym, t));
             }
             let mut gaps: Vec<u32> = members
                 .iter()
@@ -554,7 +755,7 @@ impl PhraseIndex {
             outputs.push(outs);
             state += 1;
         }
-        self.edges = edges;
+        self.edges = Edges::from_sorted(gap.len(), &edges);
         self.gap = gap;
         self.has_words = has_words;
         self.outputs = outputs;
@@ -562,11 +763,36 @@ impl PhraseIndex {
 
     /// Add a phrase for `owner`, normalizing its words through `lexicon`. The NFA grows by one node
     /// per word of the phrase, never by listing every combination of its alternatives.
-    pub fn insert(
+    pub fn insert(&mut self, text: &str, owner: u32, lexicon: &Lexicon) -> Result<(), String> {
+        let hash = fnv1a(text.as_bytes());
+        // A phrase the built-in snapshot was made from is known to be well-formed: skip the check
+        // (parsing every built-in phrase is a large part of start-up). Others are checked now, so
+        // an error points at the phrase; the automaton is built (or loaded) by `finish`.
+        if !snapshot::known_phrase(hash) {
+            let phrase = parse_phrase(text)?;
+            self.pending_words += check_shape(&phrase.items)?;
+            if self.pending_words > MAX_NFA_NODES {
+                return Err(format!(
+                    "the rules add up to more than {MAX_NFA_NODES} phrase words; split them up"
+                ));
+            }
+        }
+        let mut h = Fnv(self.key);
+        h.write_u64(lexicon.fingerprint());
+        h.write_u64(hash);
+        h.write_u32(owner);
+        self.key = h.finish();
+        self.pending.push((text.into(), owner));
+        Ok(())
+    }
+
+    /// Place one phrase in the NFA.
+    fn place_phrase(
         &mut self,
         phrase: &ParsedPhrase,
         owner: u32,
         lexicon: &Lexicon,
+        scratch: &mut Vec<Vec<String>>,
     ) -> Result<(), String> {
         let root = if phrase.anchored_start {
             ANCHORED_ROOT
@@ -578,19 +804,7 @@ impl PhraseIndex {
             after_gap: false,
             has_word: false,
         }];
-        let mut scratch = Vec::new();
-        let end = self.place(&phrase.items, start, lexicon, &mut scratch)?;
-        for f in &end {
-            if !f.has_word {
-                return Err(
-                    "a phrase needs at least one word (an optional group cannot stand alone)"
-                        .into(),
-                );
-            }
-            if f.after_gap {
-                return Err("`...` must sit between words".into());
-            }
-        }
+        let end = self.place(&phrase.items, start, lexicon, scratch)?;
         for f in end {
             let out = (owner, phrase.anchored_end);
             let outputs = &mut self.nfa.outputs[f.node as usize];
@@ -683,6 +897,7 @@ impl PhraseIndex {
             None => {
                 let s = self.symbols.len() as Sym;
                 self.symbols.insert(word.to_owned(), s);
+                self.spelled.push(word.into());
                 s
             }
         }
@@ -701,26 +916,26 @@ impl PhraseIndex {
                 found.push(sym);
             }
         };
-        if let Some(syms) = self.deletions.get(word) {
+        let deletions = self.deletions();
+        if let Some(syms) = deletions.get(word) {
             syms.iter().copied().for_each(&mut consider); // a letter missing
         }
-        for d in one_deletions(word) {
-            if let Some(&sym) = self.symbols.get(&d) {
+        // Each one-letter deletion of the word, built in one reused buffer.
+        let mut d = String::with_capacity(word.len());
+        for (i, c) in word.char_indices() {
+            d.clear();
+            d.push_str(&word[..i]);
+            d.push_str(&word[i + c.len_utf8()..]);
+            if let Some(&sym) = self.symbols.get(d.as_str()) {
                 consider(sym); // a letter extra
             }
-            if let Some(syms) = self.deletions.get(&d) {
+            if let Some(syms) = deletions.get(d.as_str()) {
                 syms.iter().copied().for_each(&mut consider); // wrong or swapped (checked below)
             }
         }
-        let words: HashMap<Sym, &str> = self
-            .symbols
-            .iter()
-            .map(|(w, &s)| (s, w.as_str()))
-            .filter(|(s, _)| found.contains(s))
-            .collect();
         let close: Vec<Sym> = found
             .into_iter()
-            .filter(|s| words.get(s).is_some_and(|w| typo_distance(word, w) == 1))
+            .filter(|&s| typo_distance(word, &self.spelled[s as usize]) == 1)
             .collect();
         match close.as_slice() {
             [only] => Some(*only),
@@ -773,19 +988,20 @@ impl Syms {
             readings: Vec::with_capacity(n),
             words: Vec::with_capacity(n + n / 4),
         };
+        // Natural text repeats its words: look each distinct word up (and try to repair it) once.
+        let mut seen: HashMap<&str, Sym> = HashMap::default();
         for t in 0..n {
             let first = syms.readings.len() as u32;
             for r in 0..view.reading_count(t) {
                 let w0 = syms.words.len() as u32;
                 for word in view.reading(t, r) {
-                    syms.words.push(
-                        index
-                            .symbols
-                            .get(word)
-                            .copied()
-                            .or_else(|| index.repair(word))
-                            .unwrap_or(UNKNOWN),
-                    );
+                    let sym = match index.symbols.get(word) {
+                        Some(&sym) => sym,
+                        None => *seen
+                            .entry(word)
+                            .or_insert_with(|| index.repair(word).unwrap_or(UNKNOWN)),
+                    };
+                    syms.words.push(sym);
                 }
                 syms.readings.push(w0..syms.words.len() as u32);
             }
@@ -845,7 +1061,7 @@ impl Walker<'_> {
             return;
         };
         if first != UNKNOWN {
-            if let Some(&child) = idx.edges.get(&(node, first)) {
+            if let Some(child) = idx.edges.get(node, first) {
                 self.words(child, t, tail, out);
             }
         }
@@ -894,11 +1110,9 @@ r = "are"
         let lex = lexicon();
         let mut index = PhraseIndex::new();
         for (i, p) in phrases.iter().enumerate() {
-            index
-                .insert(&parse_phrase(p).unwrap(), i as u32, &lex)
-                .unwrap();
+            index.insert(p, i as u32, &lex).unwrap();
         }
-        index.finish();
+        index.finish(&lex).unwrap();
         let view = NormalizedView::build(text, 0, &lex);
         index
             .find(&view)
@@ -986,11 +1200,9 @@ cant = "can not"
             .iter()
             .enumerate()
         {
-            index
-                .insert(&parse_phrase(p).unwrap(), i as u32, &lex)
-                .unwrap();
+            index.insert(p, i as u32, &lex).unwrap();
         }
-        index.finish();
+        index.finish(&lex).unwrap();
         let found = |text: &str| -> Vec<String> {
             let view = NormalizedView::build(text, 0, &lex);
             index
@@ -1054,7 +1266,7 @@ cant = "can not"
             "(a|)",
             "(a|) ... b",
         ] {
-            let result = parse_phrase(bad).and_then(|p| PhraseIndex::new().insert(&p, 0, &lex));
+            let result = PhraseIndex::new().insert(bad, 0, &lex);
             assert!(result.is_err(), "{bad:?}");
         }
     }
