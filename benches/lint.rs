@@ -1,11 +1,16 @@
 //! Throughput and latency of the linter core. Run with `cargo bench`; CI only checks that this
 //! compiles (`cargo bench --no-run`). Inputs are built from the bundled fixtures (our own text),
-//! repeated to size, so the numbers are reproducible on any machine.
+//! repeated to size, or generated (a year of WhatsApp chat, `support/whatsapp_export.rs`), so the
+//! numbers are reproducible on any machine.
 
 use std::sync::LazyLock;
 
 use divan::{Bencher, black_box};
-use exlint::{Draft, RuleSet, lint};
+use exlint::check::{Run, check_bytes};
+use exlint::{Context, Draft, RuleSet, lint};
+
+#[path = "support/whatsapp_export.rs"]
+mod whatsapp_export;
 
 fn main() {
     divan::main();
@@ -80,5 +85,34 @@ fn lint_10_mb(bencher: Bencher) {
         .bench(|| {
             let draft = Draft::new(black_box(text.as_str()));
             lint(&draft, rules).len()
+        });
+}
+
+/// A year of chat as a WhatsApp export (8 MiB: a busy year), reviewed as `exlint check
+/// export.txt --me Sam` does: read, every message of mine linted at its own time, findings mapped
+/// into the export. Printing is not included.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn review_1_year_export_8_mb(bencher: Bencher) {
+    let rules = RuleSet::builtin().unwrap().with_context(Context {
+        me: Some(whatsapp_export::ME.into()),
+        ..Context::default()
+    });
+    let export = whatsapp_export::whatsapp_export(8 * 1024 * 1024, 1);
+    let now: jiff::Zoned = "2026-01-15T12:00:00+00:00[UTC]".parse().unwrap();
+    bencher
+        .counter(divan::counter::BytesCount::new(export.len()))
+        .with_inputs(|| export.clone().into_bytes())
+        .bench_local_values(|bytes| {
+            let run = Run {
+                rules: &rules,
+                now: now.clone(),
+                at: None,
+                thread: None,
+                default_now: true,
+            };
+            check_bytes(bytes, "export.txt", &run)
+                .unwrap()
+                .diagnostics
+                .len()
         });
 }

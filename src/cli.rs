@@ -164,8 +164,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
-    /// The largest draft or export to read, like 16MiB or 500KB [default: 16MiB, or the config's
-    /// max-input-size]
+    /// The largest draft or export to read, like 16MiB or 500KB [default: 16MiB for a draft and
+    /// 256MiB for a chat export, or the config's max-input-size for both]
     #[arg(long, value_name = "SIZE", value_parser = exlint::input::parse_size)]
     pub max_input_size: Option<u64>,
 

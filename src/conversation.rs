@@ -4,13 +4,15 @@
 //!
 //! The parsers live in `input/` (one file per format); this is the model they all produce.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use jiff::Zoned;
 
-use crate::context::{clean_name, same_person};
+use crate::context::{PersonKey, clean_name, same_person};
 use crate::diagnostic::Diagnostic;
 use crate::draft::Draft;
+use crate::input::whatsapp;
 use crate::rules::RuleSet;
 
 /// What the conversation says about one message (a draft, or one of mine in an export).
@@ -54,8 +56,19 @@ pub struct Conversation {
     /// The writer's name when the export says it (the exlint format's `me`, or the other side of
     /// a Telegram personal chat).
     pub me: Option<String>,
-    /// Messages in order; system notices ("Messages are end-to-end encrypted") are left out.
-    pub messages: Vec<Message>,
+    messages: Messages,
+    /// Everyone who wrote, in order of first message.
+    senders: Vec<String>,
+}
+
+/// Where a conversation's messages come from; see [`Conversation::messages`].
+#[derive(Debug, Clone)]
+enum Messages {
+    /// Decoded from JSON, held as they are.
+    Held(Vec<Message>),
+    /// Read again from the source on each walk: a WhatsApp export is its messages' own text, so
+    /// holding them all as well would multiply its size.
+    WhatsApp(whatsapp::Layout),
 }
 
 /// One message of a conversation.
@@ -202,15 +215,58 @@ impl SpanMap {
 }
 
 impl Conversation {
-    /// Everyone who wrote, in order of first message.
-    pub fn senders(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for m in &self.messages {
-            if !out.iter().any(|s| same_person(s, &m.from)) {
-                out.push(&m.from);
+    /// A conversation of messages read from `source`.
+    pub fn new(
+        format: ExportFormat,
+        source: String,
+        me: Option<String>,
+        messages: Vec<Message>,
+    ) -> Conversation {
+        let mut senders: Vec<String> = Vec::new();
+        for m in &messages {
+            if !senders.iter().any(|s| same_person(s, &m.from)) {
+                senders.push(m.from.clone());
             }
         }
-        out
+        Conversation {
+            format,
+            source,
+            me,
+            messages: Messages::Held(messages),
+            senders,
+        }
+    }
+
+    /// A WhatsApp export, laid out by [`whatsapp::read_layout`]; `source` is kept as it is, and
+    /// its messages are read from it when walked.
+    pub fn whatsapp(source: String, layout: whatsapp::Layout) -> Conversation {
+        Conversation {
+            format: layout.format,
+            source,
+            me: None,
+            senders: layout.senders.clone(),
+            messages: Messages::WhatsApp(layout),
+        }
+    }
+
+    /// The messages in order; system notices ("Messages are end-to-end encrypted") are left
+    /// out. A WhatsApp export's messages are read from the source as they are walked (owned);
+    /// the others' are lent.
+    pub fn messages(&self) -> Box<dyn Iterator<Item = Cow<'_, Message>> + '_> {
+        match &self.messages {
+            Messages::Held(list) => Box::new(list.iter().map(Cow::Borrowed)),
+            // Every line was checked when the export was read, so there is no error to meet.
+            Messages::WhatsApp(layout) => Box::new(
+                whatsapp::messages(&self.source, layout)
+                    .map_while(Result::ok)
+                    .map(Cow::Owned),
+            ),
+        }
+    }
+
+    /// Everyone who wrote, in order of first message.
+    pub fn senders(&self) -> Vec<&str> {
+        self.senders.iter().map(String::as_str).collect()
     }
 
     /// Which sender is the writer: `me` as configured (or from `--me`), else what the export
@@ -238,9 +294,16 @@ impl Conversation {
     /// Context for the next message (a draft): when the last message was, and how many of mine
     /// are waiting for an answer.
     pub fn facts_for_next(&self, me: &str) -> ThreadFacts {
+        let me = PersonKey::new(me);
+        let mut last = None;
+        let mut unanswered = 0;
+        for m in self.messages() {
+            unanswered = if me.is(&m.from) { unanswered + 1 } else { 0 };
+            last = Some(m);
+        }
         ThreadFacts {
-            last_contact: self.messages.last().and_then(|m| m.at.clone()),
-            unanswered_before: unanswered_run(&self.messages, me),
+            last_contact: last.and_then(|m| m.at.clone()),
+            unanswered_before: unanswered,
         }
     }
 
@@ -248,23 +311,38 @@ impl Conversation {
     /// the export. Returns the findings and how many messages were reviewed.
     pub fn review(&self, rules: &RuleSet, me: &str) -> (Vec<Diagnostic>, usize) {
         let tz = rules.context().timezone.clone();
+        let me = PersonKey::new(me);
         let mut out = Vec::new();
         let mut reviewed = 0;
-        for (i, m) in self.messages.iter().enumerate() {
-            if !same_person(&m.from, me) {
+        // My messages in a row right before this one.
+        let mut unanswered = 0;
+        for m in self.messages() {
+            if !me.is(&m.from) {
+                unanswered = 0;
                 continue;
             }
             reviewed += 1;
             let facts = ThreadFacts {
                 last_contact: None,
-                unanswered_before: unanswered_run(&self.messages[..i], me),
+                unanswered_before: unanswered,
             };
-            let draft = Draft::with_body(m.draft_source.clone(), m.body.clone())
+            unanswered += 1;
+            // A message read from the source is ours to take apart; a held one is copied.
+            let (text, m) = match m {
+                Cow::Owned(mut m) => (std::mem::take(&mut m.draft_source), Cow::Owned(m)),
+                Cow::Borrowed(m) => (m.draft_source.clone(), Cow::Borrowed(m)),
+            };
+            let draft = Draft::with_body(text, m.body.clone())
                 .with_send_time(m.at.as_ref().map(|t| t.with_time_zone(tz.clone())))
                 .with_time_span(m.time_span.clone())
                 .with_thread(Some(facts));
+            let from = out.len();
             for mut d in rules.check(&draft) {
-                let flagged = draft.slice(d.span.clone()).to_owned();
+                debug_assert!(
+                    !m.map.is_verbatim()
+                        || self.source.get(m.map.map(d.span.clone()))
+                            == Some(draft.slice(d.span.clone()))
+                );
                 d.span = m.map.map(d.span.clone());
                 d.suggestion = d.suggestion.take().and_then(|mut s| {
                     // Edits of decoded JSON text are not edits of the file.
@@ -274,24 +352,20 @@ impl Conversation {
                     s.span = m.map.map(s.span.clone());
                     Some(s)
                 });
-                debug_assert!(
-                    !m.map.is_verbatim() || self.source.get(d.span.clone()) == Some(&flagged[..])
-                );
+                // Findings of a big export are kept until they are printed: no spare room.
+                d.message.shrink_to_fit();
                 out.push(d);
             }
+            Diagnostic::sort(&mut out[from..]);
         }
-        Diagnostic::sort(&mut out);
+        // Messages come in the order of the export, so this holds without sorting them all (and
+        // without the buffer that sorting hundreds of thousands of findings takes).
+        if !Diagnostic::is_sorted(&out) {
+            Diagnostic::sort(&mut out);
+        }
+        out.shrink_to_fit();
         (out, reviewed)
     }
-}
-
-/// How many messages at the end of `messages` are mine, in a row.
-fn unanswered_run(messages: &[Message], me: &str) -> usize {
-    messages
-        .iter()
-        .rev()
-        .take_while(|m| same_person(&m.from, me))
-        .count()
 }
 
 #[cfg(test)]
@@ -332,14 +406,13 @@ mod tests {
     #[test]
     fn unanswered_counts_my_trailing_messages() {
         let ms = [msg("Alex"), msg("Sam"), msg("sam"), msg("Sam")];
-        assert_eq!(unanswered_run(&ms, "Sam"), 3);
-        assert_eq!(unanswered_run(&ms[..1], "Sam"), 0);
-        let c = Conversation {
-            format: ExportFormat::Exlint,
-            source: String::new(),
-            me: None,
-            messages: ms.to_vec(),
+        let c = |n: usize| {
+            Conversation::new(ExportFormat::Exlint, String::new(), None, ms[..n].to_vec())
         };
+        assert_eq!(c(4).facts_for_next("Sam").unanswered_before, 3);
+        assert_eq!(c(1).facts_for_next("Sam").unanswered_before, 0);
+        assert_eq!(c(1).facts_for_next("alex").unanswered_before, 1);
+        let c = c(4);
         assert_eq!(c.senders(), ["Alex", "Sam"]);
         assert!(c.find_me(None, "t.json").unwrap_err().contains("Alex, Sam"));
         assert!(

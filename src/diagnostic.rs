@@ -78,14 +78,23 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// The stable order every output uses: by position, then rule id.
     pub fn sort(diagnostics: &mut [Diagnostic]) {
-        diagnostics.sort_by(|a, b| {
-            (a.span.start, a.span.end, &a.rule, &a.message).cmp(&(
-                b.span.start,
-                b.span.end,
-                &b.rule,
-                &b.message,
-            ))
-        });
+        diagnostics.sort_by(Diagnostic::order);
+    }
+
+    /// Are these in [`Diagnostic::sort`]'s order already? (Findings gathered message by message
+    /// usually are, and checking costs no buffer.)
+    pub fn is_sorted(diagnostics: &[Diagnostic]) -> bool {
+        diagnostics.is_sorted_by(|a, b| Diagnostic::order(a, b).is_le())
+    }
+
+    /// The stable order: by position, then rule id, then message.
+    fn order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+        (a.span.start, a.span.end, &a.rule, &a.message).cmp(&(
+            b.span.start,
+            b.span.end,
+            &b.rule,
+            &b.message,
+        ))
     }
 }
 

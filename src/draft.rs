@@ -11,10 +11,10 @@ use crate::text::{self, NormalizedView};
 use crate::time::SendAt;
 
 /// A message draft. `source` is the whole input exactly as read (BOM and headers included) so every
-/// span points into the user's bytes; `body` is the part that gets linted.
+/// span points into the user's bytes; `body` is the part that gets linted. The `LineIndex` holds
+/// the source, so a big input (a conversation export) is in memory once.
 #[derive(Debug)]
 pub struct Draft {
-    source: String,
     body: Range<usize>,
     send_time: Option<jiff::Zoned>,
     /// Where the send time is written in `source` (a `send-at:` value, a chat timestamp), so the
@@ -42,9 +42,8 @@ impl Draft {
     /// A draft where only `body` (a char-boundary range of `source`) is linted.
     pub fn with_body(source: String, body: Range<usize>) -> Draft {
         debug_assert!(source.is_char_boundary(body.start) && source.is_char_boundary(body.end));
-        let lines = LineIndex::new(&source);
+        let lines = LineIndex::from_string(source);
         Draft {
-            source,
             body,
             send_time: None,
             time_span: None,
@@ -119,7 +118,7 @@ impl Draft {
     }
 
     pub fn source(&self) -> &str {
-        &self.source
+        &self.lines.text
     }
 
     pub fn body_span(&self) -> Range<usize> {
@@ -127,7 +126,7 @@ impl Draft {
     }
 
     pub fn body(&self) -> &str {
-        &self.source[self.body.clone()]
+        &self.source()[self.body.clone()]
     }
 
     pub fn send_time(&self) -> Option<&jiff::Zoned> {
@@ -140,7 +139,7 @@ impl Draft {
 
     /// The text of a span of `source`.
     pub fn slice(&self, span: Range<usize>) -> &str {
-        &self.source[span]
+        &self.source()[span]
     }
 
     /// Word spans (UAX #29 words containing a letter or digit).
@@ -201,6 +200,11 @@ pub enum ColumnUnit {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        LineIndex::from_string(text.to_owned())
+    }
+
+    /// [`LineIndex::new`] that keeps `text` instead of a copy of it.
+    pub fn from_string(text: String) -> LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut i = 0;
@@ -221,7 +225,7 @@ impl LineIndex {
             starts,
             len: text.len(),
             text_is_ascii: text.is_ascii(),
-            text: text.into(),
+            text: text.into_boxed_str(),
         }
     }
 

@@ -191,8 +191,7 @@ fn prepare(config: &Config, args: &CheckArgs) -> Result<Prepared, Failure> {
         None => None,
         Some(path) => {
             let shown = path.display().to_string();
-            let limit = resolved.max_input_size.value;
-            let facts = read_file(path, limit, &shown)
+            let facts = read_file(path, size_limits(&resolved), &shown)
                 .map_err(|e| format!("--thread: {e}"))
                 .and_then(|bytes| {
                     thread_facts(bytes, &shown, &resolved.rules)
@@ -321,7 +320,8 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         .map(|(_, p)| {
             input::read_limited(
                 io::stdin().lock(),
-                p.resolved.max_input_size.value,
+                size_limits(&p.resolved),
+                None,
                 "<stdin>",
             )
             .map_err(|e| e.to_string())
@@ -336,7 +336,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         };
         let bytes = match stdin {
             Some(bytes) => bytes,
-            None => read_file(Path::new(name), p.resolved.max_input_size.value, &shown),
+            None => read_file(Path::new(name), size_limits(&p.resolved), &shown),
         };
         let run = Run {
             rules: &p.resolved.rules,
@@ -496,9 +496,19 @@ fn lsp() -> io::Result<u8> {
     Ok(if clean { EXIT_OK } else { EXIT_LSP_NO_SHUTDOWN })
 }
 
-/// Read a draft or export of at most `limit` bytes; errors are one line naming it as `shown`.
-/// A regular file's size is checked before reading, so a huge file costs nothing.
-fn read_file(path: &Path, limit: u64, shown: &str) -> Result<Vec<u8>, String> {
+/// `max-input-size` as set (flag or config) holds for every input; left at its default, a chat
+/// export may be bigger than a draft.
+fn size_limits(resolved: &ResolvedConfig) -> input::SizeLimits {
+    match resolved.max_input_size.origin {
+        Origin::Default => input::SizeLimits::DEFAULT,
+        _ => input::SizeLimits::both(resolved.max_input_size.value),
+    }
+}
+
+/// Read a draft or export within its size limit; errors are one line naming it as `shown`.
+/// A regular file's size is checked after a peek at its start, so a huge file costs next to
+/// nothing.
+fn read_file(path: &Path, limits: input::SizeLimits, shown: &str) -> Result<Vec<u8>, String> {
     let io_error = |e: io::Error| format!("{shown}: {}", describe_io(&e));
     let file = std::fs::File::open(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
@@ -508,14 +518,8 @@ fn read_file(path: &Path, limit: u64, shown: &str) -> Result<Vec<u8>, String> {
             "is a directory",
         )));
     }
-    if meta.is_file() && meta.len() > limit {
-        return Err(input::InputError::TooLarge {
-            path: shown.to_owned(),
-            limit,
-        }
-        .to_string());
-    }
-    input::read_limited(file, limit, shown).map_err(|e| e.to_string())
+    let len = meta.is_file().then_some(meta.len());
+    input::read_limited(file, limits, len, shown).map_err(|e| e.to_string())
 }
 
 fn describe_io(e: &io::Error) -> String {
@@ -746,7 +750,7 @@ fn fail_on_str(f: FailOn) -> &'static str {
 /// into the project's `.exlintignore`.
 fn ignore_finding(args: &IgnoreArgs) -> io::Result<u8> {
     let shown = args.file.display().to_string();
-    let draft = match read_file(&args.file, u64::MAX, &shown)
+    let draft = match read_file(&args.file, input::SizeLimits::both(u64::MAX), &shown)
         .and_then(|bytes| input::read(bytes, &shown).map_err(|e| e.to_string()))
     {
         Ok(d) => d,

@@ -151,6 +151,32 @@ fn a_50_mb_single_line_is_over_the_limit() {
     );
 }
 
+/// A chat export may be bigger than a draft (256 MiB by default): past that it is refused from
+/// its size and its first line alone.
+#[test]
+fn a_chat_export_has_a_bigger_limit() {
+    let dir = temp();
+    let path = dir.path().join("chat.txt");
+    fs::write(&path, "28/11/2026, 14:02 - Sam: hi\n").unwrap();
+    let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(300 << 20).unwrap(); // sparse
+    let r = check(dir.path(), &["chat.txt", "--me", "Sam"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "error: chat.txt: larger than the maximum input size of 256 MiB for a chat export; raise it with --max-input-size or `max-input-size` in exlint.toml"
+    );
+    // A limit the user sets holds for every input.
+    let r = check(dir.path(), &["chat.txt", "--max-input-size", "1MiB"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("chat.txt: larger than the maximum input size of 1 MiB;"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn the_limit_is_configurable_by_flag_and_config() {
     let dir = temp();

@@ -347,8 +347,7 @@ fn android_and_ios_fixtures_parse_to_the_same_messages() {
         let bytes = std::fs::read(fixture(name)).unwrap();
         match exlint::input::load(bytes, name, &cx).unwrap() {
             exlint::input::Input::Conversation(c) => c
-                .messages
-                .iter()
+                .messages()
                 .map(|m| {
                     let at = exlint::time::rfc3339(m.at.as_ref().unwrap());
                     (m.from.clone(), at, m.text().to_owned())

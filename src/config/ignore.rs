@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::diagnostic::Diagnostic;
 use crate::draft::Draft;
 use crate::error::{SourceError, TextFile, closest};
+use crate::text;
 
 /// How many words of context either side of the flagged text a fingerprint keeps.
 pub const CONTEXT_WORDS: usize = 4;
@@ -36,7 +37,18 @@ pub struct Fingerprint {
 impl Fingerprint {
     pub fn of(draft: &Draft, d: &Diagnostic) -> Fingerprint {
         let span = d.span.clone();
-        let sentences = draft.sentences();
+        // Sentences and words never cross a line break, so the lines the finding is on give the
+        // same ones as the whole body, at a cost that does not grow with the input (a
+        // conversation export is one draft of millions of words, with a finding every few
+        // lines).
+        let lines = draft.line_index();
+        let body = draft.body_span();
+        let first_line = lines.line_span(lines.line_of(span.start));
+        let last_line = lines.line_span(lines.line_of(span.end.saturating_sub(1).max(span.start)));
+        let lo = first_line.start.clamp(body.start, body.end);
+        let hi = last_line.end.clamp(lo, body.end);
+        let window = draft.slice(lo..hi);
+        let sentences = text::sentences(window, lo);
         let around = |offset: usize| -> Range<usize> {
             sentences
                 .iter()
@@ -46,7 +58,7 @@ impl Fingerprint {
         };
         let first = around(span.start);
         let last = around(span.end.saturating_sub(1).max(span.start));
-        let words = draft.words();
+        let words = text::words(window, lo);
         let before: Vec<&str> = words
             .iter()
             .filter(|w| w.start >= first.start && w.end <= span.start)
@@ -237,6 +249,65 @@ mod tests {
         // The sentence rewritten: a new finding.
         let c = fingerprints("please come back");
         assert!(!c.contains(begging));
+    }
+
+    /// The fingerprint from the finding's own lines is the one from the whole body (how it was
+    /// taken before), over every fixture, a chat export read as a draft, and odd line endings.
+    #[test]
+    fn fingerprints_from_the_lines_around_equal_those_from_the_whole_body() {
+        let whole = |draft: &Draft, d: &Diagnostic| {
+            let span = d.span.clone();
+            let around = |offset: usize| {
+                draft
+                    .sentences()
+                    .iter()
+                    .find(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+                    .cloned()
+                    .unwrap_or(offset..offset)
+            };
+            let first = around(span.start);
+            let last = around(span.end.saturating_sub(1).max(span.start));
+            let pick = |keep: &dyn Fn(&Range<usize>) -> bool| -> Vec<&str> {
+                let words = draft.words().iter().filter(|w| keep(w));
+                words.map(|w| draft.slice(w.clone())).collect()
+            };
+            let before = pick(&|w| w.start >= first.start && w.end <= span.start);
+            let mut after = pick(&|w| w.start >= span.end && w.end <= last.end);
+            after.truncate(CONTEXT_WORDS);
+            Fingerprint {
+                rule: d.rule.clone(),
+                text: normalize(draft.slice(span)),
+                before: normalize(&before[before.len().saturating_sub(CONTEXT_WORDS)..].join(" ")),
+                after: normalize(&after.join(" ")),
+            }
+        };
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut texts: Vec<String> = Vec::new();
+        for sub in ["", "/threads", "/timed"] {
+            for entry in std::fs::read_dir(format!("{dir}{sub}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "txt") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        texts.push(
+            "please come back...\r\nplease come back. i miss you\rwe need to talk!!\r\n".into(),
+        );
+        texts.push("\u{feff}u up?\u{2029}pls come back\u{2028}i cant live w/o u\n\n\n".into());
+        let set = rules();
+        let mut compared = 0;
+        for text in &texts {
+            // Some timed fixtures have broken headers on purpose.
+            let Ok(draft) = crate::input::read(text.as_bytes().to_vec(), "d.txt") else {
+                continue;
+            };
+            for d in set.check(&draft) {
+                assert_eq!(Fingerprint::of(&draft, &d), whole(&draft, &d), "{text:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     #[test]

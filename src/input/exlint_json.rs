@@ -128,12 +128,12 @@ pub fn convert(source: &str, node: &Node, context: &Context) -> Result<Conversat
             map: text.map.clone(),
         });
     }
-    Ok(Conversation {
-        format: ExportFormat::Exlint,
-        source: source.to_owned(),
+    Ok(Conversation::new(
+        ExportFormat::Exlint,
+        source.to_owned(),
         me,
         messages,
-    })
+    ))
 }
 
 #[cfg(test)]
@@ -158,8 +158,9 @@ mod tests {
 ]}"#;
         let c = read(src).unwrap();
         assert_eq!(c.me.as_deref(), Some("Sam"));
-        assert_eq!(c.messages.len(), 3);
-        let m = &c.messages[1];
+        let ms: Vec<_> = c.messages().collect();
+        assert_eq!(ms.len(), 3);
+        let m = &ms[1];
         assert_eq!(m.line, 3);
         assert_eq!(
             crate::time::rfc3339(m.at.as_ref().unwrap()),
@@ -167,7 +168,7 @@ mod tests {
         );
         assert_eq!(m.text(), "are you\nawake?");
         assert_eq!(&src[m.map.map(8..14)], "awake?");
-        assert_eq!(c.messages[2].at, None);
+        assert_eq!(ms[2].at, None);
     }
 
     #[test]

@@ -40,8 +40,13 @@ pub enum InputError {
         line: usize,
         message: String,
     },
-    /// The input is larger than the maximum input size (`limit` bytes).
-    TooLarge { path: String, limit: u64 },
+    /// The input is larger than the maximum input size (`limit` bytes); `export`: the limit of
+    /// a chat export, which the start of the input showed it to be.
+    TooLarge {
+        path: String,
+        limit: u64,
+        export: bool,
+    },
 }
 
 impl fmt::Display for InputError {
@@ -62,10 +67,15 @@ impl fmt::Display for InputError {
                 line,
                 message,
             } => write!(f, "{path}:{line}: {message}"),
-            InputError::TooLarge { path, limit } => write!(
+            InputError::TooLarge {
+                path,
+                limit,
+                export,
+            } => write!(
                 f,
-                "{path}: larger than the maximum input size of {}; raise it with --max-input-size or `max-input-size` in exlint.toml",
-                describe_size(*limit)
+                "{path}: larger than the maximum input size of {}{}; raise it with --max-input-size or `max-input-size` in exlint.toml",
+                describe_size(*limit),
+                if *export { " for a chat export" } else { "" }
             ),
         }
     }
@@ -132,9 +142,52 @@ pub enum Input {
 
 const BOM: &str = "\u{feff}";
 
-/// The largest input read by default: 16 MiB per draft or export. A draft is a few KB; past this
-/// it is almost certainly the wrong file, and reading it would only cost memory and time.
+/// The largest draft read by default: 16 MiB. A draft is a few KB; past this it is almost
+/// certainly the wrong file, and reading it would only cost memory and time.
 pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The largest chat export read by default: 256 MiB. Years of a busy chat's text export run to
+/// tens of MB; reviewing one takes about 2.5 to 3 times its size in memory.
+pub const DEFAULT_MAX_EXPORT_SIZE: u64 = 256 * 1024 * 1024;
+
+/// How much of an input is read before deciding whether it is a chat export (and so which limit
+/// holds): the start of a JSON export names its `messages` within this, and a WhatsApp export's
+/// first line is a timestamp.
+const PEEK: u64 = 64 * 1024;
+
+/// The largest inputs read: a draft, and a chat export (told apart by how the input starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeLimits {
+    pub draft: u64,
+    pub export: u64,
+}
+
+impl SizeLimits {
+    /// 16 MiB for a draft, 256 MiB for a chat export.
+    pub const DEFAULT: SizeLimits = SizeLimits {
+        draft: DEFAULT_MAX_INPUT_SIZE,
+        export: DEFAULT_MAX_EXPORT_SIZE,
+    };
+
+    /// One limit for every input: what a `max-input-size` the user set means.
+    pub fn both(limit: u64) -> SizeLimits {
+        SizeLimits {
+            draft: limit,
+            export: limit,
+        }
+    }
+}
+
+/// Does an input that starts with `prefix` (any number of bytes, maybe cut inside a character)
+/// look like a chat export that [`load`] reads as a conversation?
+pub fn starts_like_export(prefix: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(prefix) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let text = valid.strip_prefix(BOM).unwrap_or(valid);
+    json::looks_like_export(text) || whatsapp::detect(text)
+}
 
 /// A size as people write it: `16MiB`, `500 KB`, `2g`, `1048576` (bytes). Units are powers of
 /// 1024 whether or not they say "i".
@@ -170,27 +223,51 @@ pub fn describe_size(n: u64) -> String {
     format!("{n} bytes")
 }
 
-/// Read all of `reader`, but no more than `limit` bytes: a longer input is
-/// [`InputError::TooLarge`] after reading `limit + 1` bytes, however long it really is.
+/// Read all of `reader` up to its limit: a chat export may be as big as `limits.export`, anything
+/// else `limits.draft` (the first 64 KiB decide which). A longer input is
+/// [`InputError::TooLarge`] after reading at most one byte past its limit, however long it
+/// really is. `len`, when known (a regular file's size), refuses a file over its limit after
+/// only a peek at its start, and sizes the buffer exactly.
 pub fn read_limited(
-    reader: impl std::io::Read,
-    limit: u64,
+    mut reader: impl std::io::Read,
+    limits: SizeLimits,
+    len: Option<u64>,
     path: &str,
 ) -> Result<Vec<u8>, InputError> {
     use std::io::Read;
+    let io_error = |e: std::io::Error| InputError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let too_large = |limit, export| InputError::TooLarge {
+        path: path.to_owned(),
+        limit,
+        export,
+    };
     let mut bytes = Vec::new();
-    reader
-        .take(limit.saturating_add(1))
+    let smaller = limits.draft.min(limits.export);
+    (&mut reader)
+        .take(PEEK.min(smaller.saturating_add(1)))
         .read_to_end(&mut bytes)
-        .map_err(|e| InputError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        .map_err(io_error)?;
+    let export = limits.export != limits.draft && starts_like_export(&bytes);
+    let limit = if export { limits.export } else { limits.draft };
+    let read = bytes.len() as u64;
+    if read > limit || len.is_some_and(|n| n > limit) {
+        return Err(too_large(limit, export));
+    }
+    if let Some(n) = len {
+        // One byte more than the rest, so the read that finds the end needs no new buffer.
+        let rest = n.saturating_sub(read).saturating_add(1);
+        // Only a hint: if it cannot be had at once, reading grows the buffer as it goes.
+        let _ = bytes.try_reserve_exact(usize::try_from(rest).unwrap_or(usize::MAX));
+    }
+    reader
+        .take((limit - read).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
     if bytes.len() as u64 > limit {
-        return Err(InputError::TooLarge {
-            path: path.to_owned(),
-            limit,
-        });
+        return Err(too_large(limit, export));
     }
     Ok(bytes)
 }
@@ -260,29 +337,41 @@ pub fn load(bytes: Vec<u8>, path: &str, context: &Context) -> Result<Input, Inpu
             .map_err(|e| e.into_input_error(path, &source));
     }
     if whatsapp::detect(text) {
-        return whatsapp::parse(&source, context)
-            .map(Input::Conversation)
-            .map_err(|e| e.into_input_error(path, &source));
+        let layout = whatsapp::read_layout(&source, context)
+            .map_err(|e| e.into_input_error(path, &source))?;
+        return Ok(Input::Conversation(Conversation::whatsapp(source, layout)));
     }
     draft_from(source, path).map(|d| Input::Draft(Box::new(d)))
 }
 
 /// Lines of `source` from `from`: (start, end without the line break, start of the next line).
-pub(crate) fn lines_from(
-    source: &str,
-    from: usize,
-) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    let bytes = source.as_bytes();
-    let mut pos = from;
-    std::iter::from_fn(move || {
-        if pos >= bytes.len() {
+pub(crate) fn lines_from(source: &str, from: usize) -> LineSpans<'_> {
+    LineSpans {
+        bytes: source.as_bytes(),
+        pos: from,
+    }
+}
+
+/// The iterator of [`lines_from`], named so a reader can keep one in a struct.
+#[derive(Debug, Clone)]
+pub(crate) struct LineSpans<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for LineSpans<'_> {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize, usize)> {
+        let bytes = self.bytes;
+        if self.pos >= bytes.len() {
             return None;
         }
-        let start = pos;
-        let mut end = start;
-        while end < bytes.len() && bytes[end] != b'\n' && bytes[end] != b'\r' {
-            end += 1;
-        }
+        let start = self.pos;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |i| start + i);
         let mut next = end;
         if next < bytes.len() {
             next += 1;
@@ -290,9 +379,9 @@ pub(crate) fn lines_from(
                 next += 1;
             }
         }
-        pos = next;
+        self.pos = next;
         Some((start, end, next))
-    })
+    }
 }
 
 #[cfg(test)]
@@ -356,19 +445,74 @@ mod tests {
 
     #[test]
     fn reading_stops_past_the_limit() {
-        assert_eq!(read_limited(&b"12345"[..], 5, "d").unwrap(), b"12345");
-        let err = read_limited(std::io::repeat(b'x'), 1 << 20, "big.txt").unwrap_err();
+        let one = |n| SizeLimits::both(n);
+        assert_eq!(
+            read_limited(&b"12345"[..], one(5), None, "d").unwrap(),
+            b"12345"
+        );
+        let err = read_limited(std::io::repeat(b'x'), one(1 << 20), None, "big.txt").unwrap_err();
         assert_eq!(
             err,
             InputError::TooLarge {
                 path: "big.txt".into(),
-                limit: 1 << 20
+                limit: 1 << 20,
+                export: false,
             }
         );
         assert!(
             err.to_string()
-                .starts_with("big.txt: larger than the maximum input size of 1 MiB")
+                .starts_with("big.txt: larger than the maximum input size of 1 MiB;")
         );
+        // A size known in advance is refused before reading on, and allowed when it fits.
+        let err = read_limited(&b"12345"[..], one(3), Some(1 << 40), "d").unwrap_err();
+        assert!(matches!(err, InputError::TooLarge { limit: 3, .. }));
+        assert_eq!(
+            read_limited(&b"12345"[..], one(5), Some(5), "d").unwrap(),
+            b"12345"
+        );
+    }
+
+    #[test]
+    fn a_chat_export_has_its_own_limit() {
+        let limits = SizeLimits {
+            draft: 100,
+            export: 1000,
+        };
+        let chat = "28/11/2026, 14:02 - Sam: hi\n".repeat(20); // 560 bytes
+        let read = |text: &str| read_limited(text.as_bytes(), limits, None, "c.txt");
+        assert_eq!(read(&chat).unwrap().len(), chat.len());
+        let draft = "hi ".repeat(100);
+        assert!(matches!(
+            read(&draft),
+            Err(InputError::TooLarge {
+                limit: 100,
+                export: false,
+                ..
+            })
+        ));
+        let err = read(&chat.repeat(2)).unwrap_err();
+        assert!(matches!(
+            err,
+            InputError::TooLarge {
+                limit: 1000,
+                export: true,
+                ..
+            }
+        ));
+        assert!(
+            err.to_string()
+                .contains("maximum input size of 1000 bytes for a chat export"),
+            "{err}"
+        );
+        let json = format!(r#"{{"messages": [{}]}}"#, " ".repeat(300));
+        assert_eq!(read(&json).unwrap().len(), json.len());
+        assert!(starts_like_export(
+            "\u{feff}[28/11/2026, 14:02:09] Sam: hi".as_bytes()
+        ));
+        assert!(!starts_like_export(b"hey, 28/11/2026, 14:02 - Sam: hi"));
+        // Cut inside a character: the valid start still decides.
+        let cut = "28/11/2026, 14:02 - Sam: h\u{e9}".as_bytes();
+        assert!(starts_like_export(&cut[..cut.len() - 1]));
     }
 
     #[test]
@@ -390,7 +534,7 @@ mod tests {
         let Input::Conversation(c) = load(chat.as_bytes().to_vec(), "c.txt", &cx).unwrap() else {
             panic!("not a conversation");
         };
-        assert_eq!(c.messages.len(), 2);
+        assert_eq!(c.messages().count(), 2);
         let json = r#"{"me": "Sam", "messages": [{"from": "Sam", "at": "2026-11-28T14:00", "text": "hi"}]}"#;
         assert!(matches!(
             load(json.as_bytes().to_vec(), "t.json", &cx).unwrap(),

@@ -109,12 +109,12 @@ pub fn convert(source: &str, node: &Node, context: &Context) -> Result<Conversat
         }
         _ => None,
     };
-    Ok(Conversation {
-        format: ExportFormat::Telegram,
-        source: source.to_owned(),
+    Ok(Conversation::new(
+        ExportFormat::Telegram,
+        source.to_owned(),
         me,
         messages,
-    })
+    ))
 }
 
 fn time_of(item: &Node, context: &Context) -> Result<jiff::Zoned, ParseError> {
@@ -200,9 +200,10 @@ mod tests {
   "text_entities": [{"type": "plain", "text": "no"}]}
 ]}"#;
         let c = read(src).unwrap();
-        assert_eq!(c.messages.len(), 2);
+        let ms: Vec<_> = c.messages().collect();
+        assert_eq!(ms.len(), 2);
         assert_eq!(c.me.as_deref(), Some("Sam"));
-        let m = &c.messages[0];
+        let m = &ms[0];
         assert_eq!(m.text(), "please come back ❤");
         assert_eq!(m.line, 3);
         assert_eq!(&src[m.map.map(7..16)], "come back");
@@ -211,7 +212,7 @@ mod tests {
             "2026-11-28T02:14:05+01:00"
         );
         assert_eq!(
-            crate::time::rfc3339(c.messages[1].at.as_ref().unwrap()),
+            crate::time::rfc3339(ms[1].at.as_ref().unwrap()),
             "2026-11-28T09:00:00+01:00"
         );
     }

@@ -25,23 +25,22 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
 use regex::Regex;
 
-use crate::context::{Context, DateOrder, clean_name, is_invisible_mark};
+use crate::context::{Context, DateOrder, clean_name, is_invisible_mark, same_person};
 use crate::conversation::{Conversation, ExportFormat, Message, SpanMap};
 use crate::time::first_instant_at;
 
-use super::{ParseError, lines_from};
+use super::{LineSpans, ParseError, lines_from};
 
 const DATE: &str = r"(?P<date>(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4}))";
 const TIME: &str = r"(?P<time>(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)(?:[ \x{202F}\x{00A0}]?(?P<ampm>[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?))?";
 
-static ANDROID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^{DATE},? {TIME} [-–] (?P<rest>.*)$")).expect("valid regex")
-});
-static IOS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^\[{DATE},? {TIME}\] (?P<rest>.*)$")).expect("valid regex")
-});
+static ANDROID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^{DATE},? {TIME} [-–] ")).expect("valid regex"));
+static IOS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^\[{DATE},? {TIME}\] ")).expect("valid regex"));
 /// Starts like a timestamp: such a line must parse, or the export is reported broken.
 static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? \d{1,2}:").expect("valid regex")
@@ -70,6 +69,8 @@ pub fn detect(text: &str) -> bool {
 /// One timestamp line, before the date order is known.
 struct Stamp {
     ios: bool,
+    /// 1-based line number.
+    line_no: usize,
     /// Byte offsets in the source.
     line: Range<usize>,
     stamp: Range<usize>,
@@ -85,149 +86,305 @@ struct Stamp {
     ampm: Option<bool>,
 }
 
-enum Entry {
+/// What one line of an export is.
+enum Line {
     Stamp(Stamp),
-    /// A line continuing the previous entry: its source range.
-    More(Range<usize>),
+    /// A line continuing the entry before it.
+    More,
+    /// A blank line before the first timestamp.
+    Skip,
 }
 
+/// Read the line `start..end` (1-based number `line_no`). `after_stamp`: a timestamp line came
+/// before it, so an undated line continues a message instead of being an error.
+fn classify(
+    source: &str,
+    start: usize,
+    end: usize,
+    line_no: usize,
+    after_stamp: bool,
+) -> Result<Line, ParseError> {
+    let raw = &source[start..end];
+    let skip = lead_marks(raw);
+    let line = &raw[skip..];
+    let found = IOS
+        .find(line)
+        .map(|m| (true, m.end()))
+        .or_else(|| ANDROID.find(line).map(|m| (false, m.end())));
+    let Some((ios, matched)) = found else {
+        if LOOSE.is_match(line) {
+            return Err(ParseError::new(
+                start,
+                format!(
+                    "cannot read this WhatsApp line (expected a date, a time, then the sender): `{}`",
+                    line.chars().take(60).collect::<String>()
+                ),
+            ));
+        }
+        if after_stamp {
+            return Ok(Line::More);
+        }
+        if line.trim().is_empty() {
+            return Ok(Line::Skip);
+        }
+        return Err(ParseError::new(
+            start,
+            "a WhatsApp export starts with a dated line",
+        ));
+    };
+    // The patterns found a timestamp; reading its numbers from the matched text by hand is a
+    // fraction of the cost of asking the regex for its groups, and an export is mostly these.
+    let stamp = &line[..matched];
+    // Without what follows the time: `] ` (iOS, which keeps its `]`), or ` - ` / ` – `.
+    let stamp = if ios {
+        stamp.strip_suffix(' ').unwrap_or(stamp)
+    } else {
+        stamp
+            .strip_suffix(" - ")
+            .or_else(|| stamp.strip_suffix(" – "))
+            .unwrap_or(stamp)
+    };
+    let mut at = Digits {
+        text: stamp.as_bytes(),
+        pos: usize::from(ios),
+    };
+    let (a, a_digits) = at.number();
+    at.pos += 1; // `/`, `.` or `-`
+    let (b, _) = at.number();
+    at.pos += 1;
+    let (c, c_digits) = at.number();
+    at.skip(b',');
+    at.skip(b' ');
+    let (h, _) = at.number();
+    at.pos += 1; // `:`
+    let (m, _) = at.number();
+    let s = if at.skip(b':') { at.number().0 } else { 0 };
+    // What is left before the end (and iOS's `]`) is an optional AM/PM, maybe after a space.
+    let ampm = stamp[at.pos.min(stamp.len())..]
+        .trim_start_matches([' ', '\u{202f}', '\u{a0}'])
+        .chars()
+        .next()
+        .filter(|c| "AaPp".contains(*c))
+        .map(|c| c == 'p' || c == 'P');
+    let stamp_start = start + skip;
+    Ok(Line::Stamp(Stamp {
+        ios,
+        line_no,
+        line: start..end,
+        stamp: stamp_start..stamp_start + stamp.len(),
+        // The rest of the line: the sender and the text (the patterns stop at the timestamp, so
+        // matching costs the same however long the line is).
+        rest: stamp_start + matched..end,
+        a,
+        a_digits,
+        b,
+        c,
+        c_digits,
+        h,
+        m,
+        s,
+        ampm,
+    }))
+}
+
+/// Reads the numbers of a timestamp the patterns have matched.
+struct Digits<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl Digits<'_> {
+    /// The number at the cursor (at most 4 digits, by the patterns) and how many digits it has.
+    fn number(&mut self) -> (u32, usize) {
+        let from = self.pos;
+        let mut n: u32 = 0;
+        while let Some(d) = self.text.get(self.pos).filter(|b| b.is_ascii_digit()) {
+            n = n.saturating_mul(10).saturating_add(u32::from(d - b'0'));
+            self.pos += 1;
+        }
+        (n, self.pos - from)
+    }
+
+    /// Step over `byte` if it is next.
+    fn skip(&mut self, byte: u8) -> bool {
+        let here = self.text.get(self.pos) == Some(&byte);
+        self.pos += usize::from(here);
+        here
+    }
+}
+
+/// What reading an export once settles: enough to read its messages again from the source,
+/// which is how a conversation walks them (see [`Conversation::messages`]). A chat is many short
+/// messages; holding each as a [`Message`] would cost several times the export's own size.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub format: ExportFormat,
+    order: DateOrder,
+    timezone: TimeZone,
+    /// Everyone who wrote, in order of first message.
+    pub senders: Vec<String>,
+}
+
+/// Read a WhatsApp export, holding it as it is: every line is checked once here, so walking the
+/// messages later cannot fail.
 pub fn parse(source: &str, context: &Context) -> Result<Conversation, ParseError> {
-    let mut entries: Vec<Entry> = Vec::new();
-    for (start, end, _) in lines_from(source, 0) {
-        let raw = &source[start..end];
-        let skip = lead_marks(raw);
-        let line = &raw[skip..];
-        let caps = IOS
-            .captures(line)
-            .map(|c| (true, c))
-            .or_else(|| ANDROID.captures(line).map(|c| (false, c)));
-        let Some((ios, caps)) = caps else {
-            if LOOSE.is_match(line) {
-                return Err(ParseError::new(
-                    start,
-                    format!(
-                        "cannot read this WhatsApp line (expected a date, a time, then the sender): `{}`",
-                        line.chars().take(60).collect::<String>()
-                    ),
-                ));
-            }
-            if entries.is_empty() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                return Err(ParseError::new(
-                    start,
-                    "a WhatsApp export starts with a dated line",
-                ));
-            }
-            entries.push(Entry::More(start..end));
+    let layout = read_layout(source, context)?;
+    Ok(Conversation::whatsapp(source.to_owned(), layout))
+}
+
+/// Check every line of an export and settle what its messages need: the date order, the format,
+/// who wrote. [`Conversation::whatsapp`] then takes the source without a copy.
+pub fn read_layout(source: &str, context: &Context) -> Result<Layout, ParseError> {
+    // First the date order, which the whole file decides.
+    let mut after_stamp = false;
+    let mut day_first: Option<usize> = None;
+    let mut month_first: Option<usize> = None;
+    let mut ios_count = 0usize;
+    let mut android_count = 0usize;
+    for (i, (start, end, _)) in lines_from(source, 0).enumerate() {
+        let Line::Stamp(st) = classify(source, start, end, i + 1, after_stamp)? else {
             continue;
         };
-        let at = |name: &str| {
-            caps.name(name)
-                .map_or(0..0, |m| start + skip + m.start()..start + skip + m.end())
-        };
-        let num = |name: &str| {
-            caps.name(name)
-                .map_or(0, |m| m.as_str().parse::<u32>().unwrap_or(u32::MAX))
-        };
-        let digits = |name: &str| caps.name(name).map_or(0, |m| m.as_str().len());
-        let stamp_end = caps
-            .name("ampm")
-            .or_else(|| caps.name("time"))
-            .map_or(0, |m| start + skip + m.end());
-        let stamp_start = start + skip;
-        entries.push(Entry::Stamp(Stamp {
-            ios,
-            line: start..end,
-            stamp: stamp_start..stamp_end + usize::from(ios),
-            rest: at("rest"),
-            a: num("a"),
-            a_digits: digits("a"),
-            b: num("b"),
-            c: num("c"),
-            c_digits: digits("c"),
-            h: num("h"),
-            m: num("m"),
-            s: caps
-                .name("s")
-                .map_or(0, |m| m.as_str().parse().unwrap_or(u32::MAX)),
-            ampm: caps
-                .name("ampm")
-                .map(|m| m.as_str().starts_with(['p', 'P'])),
-        }));
-    }
-    let order = date_order(&entries, context.date_order)?;
-    let mut messages: Vec<Message> = Vec::new();
-    let mut ios_count = 0;
-    let mut android_count = 0;
-    // Is the latest entry a message (so continuation lines extend it) or a system notice?
-    let mut open_message = false;
-    for entry in &entries {
-        match entry {
-            Entry::More(range) => {
-                if open_message {
-                    if let Some(m) = messages.last_mut() {
-                        extend(m, source, range.end);
-                    }
-                }
+        after_stamp = true;
+        if st.ios {
+            ios_count += 1;
+        } else {
+            android_count += 1;
+        }
+        if st.a_digits != 4 {
+            if st.a > 12 && day_first.is_none() {
+                day_first = Some(st.line.start);
             }
-            Entry::Stamp(st) => {
-                if st.ios {
-                    ios_count += 1;
-                } else {
-                    android_count += 1;
-                }
-                let when = civil(st, order)?;
-                let at = first_instant_at(when, &context.timezone)
-                    .map_err(|e| ParseError::new(st.line.start, e))?;
-                let rest = &source[st.rest.clone()];
-                let (author, text_start) = match rest.find(": ") {
-                    Some(i) => (&rest[..i], st.rest.start + i + 2),
-                    None => match rest.strip_suffix(':') {
-                        Some(author) => (author, st.rest.end),
-                        None => {
-                            open_message = false; // Android system notice: no author.
-                            continue;
-                        }
-                    },
-                };
-                let text_start = text_start + lead_marks(&source[text_start..st.line.end]);
-                if st.ios && is_ios_notice(&source[st.rest.start + author.len()..st.line.end]) {
-                    open_message = false;
-                    continue;
-                }
-                let block = st.line.start..st.line.end;
-                messages.push(Message {
-                    from: clean_name(author),
-                    at: Some(at),
-                    line: super::line_number(source, st.line.start),
-                    draft_source: source[block.clone()].to_owned(),
-                    body: text_start - block.start..block.len(),
-                    time_span: Some(st.stamp.start - block.start..st.stamp.end - block.start),
-                    map: SpanMap::shifted(block.start, block.len()),
-                });
-                open_message = true;
+            if st.b > 12 && month_first.is_none() {
+                month_first = Some(st.line.start);
             }
         }
     }
+    let order = date_order(day_first, month_first, context.date_order)?;
     let format = if ios_count > android_count {
         ExportFormat::WhatsAppIos
     } else {
         ExportFormat::WhatsAppAndroid
     };
-    Ok(Conversation {
+    let mut layout = Layout {
         format,
-        source: source.to_owned(),
-        me: None,
-        messages,
-    })
+        order,
+        timezone: context.timezone.clone(),
+        senders: Vec::new(),
+    };
+    // Then every date and time, and who wrote.
+    let mut senders: Vec<String> = Vec::new();
+    for m in messages(source, &layout) {
+        let m = m?;
+        if !senders.iter().any(|s| same_person(s, &m.from)) {
+            senders.push(m.from);
+        }
+    }
+    layout.senders = senders;
+    Ok(layout)
+}
+
+/// The messages of an export, read from `source` as laid out by [`read_layout`]; system notices
+/// are left out.
+pub fn messages<'a>(source: &'a str, layout: &'a Layout) -> Messages<'a> {
+    Messages {
+        source,
+        layout,
+        lines: lines_from(source, 0),
+        line_no: 0,
+        after_stamp: false,
+        open: None,
+        failed: false,
+    }
+}
+
+/// The iterator of [`messages`]. A message's continuation lines follow it, so each message is
+/// handed out when the next entry starts.
+pub struct Messages<'a> {
+    source: &'a str,
+    layout: &'a Layout,
+    lines: LineSpans<'a>,
+    line_no: usize,
+    after_stamp: bool,
+    /// The message whose lines are being read.
+    open: Option<Message>,
+    failed: bool,
+}
+
+impl Iterator for Messages<'_> {
+    type Item = Result<Message, ParseError>;
+
+    fn next(&mut self) -> Option<Result<Message, ParseError>> {
+        if self.failed {
+            return None;
+        }
+        for (start, end, _) in self.lines.by_ref() {
+            self.line_no += 1;
+            let line = classify(self.source, start, end, self.line_no, self.after_stamp).and_then(
+                |line| match line {
+                    Line::Stamp(st) => open(self.source, &st, self.layout).map(Some),
+                    Line::More => {
+                        if let Some(m) = &mut self.open {
+                            extend(m, self.source, end);
+                        }
+                        Ok(None)
+                    }
+                    Line::Skip => Ok(None),
+                },
+            );
+            match line {
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+                Ok(None) => {}
+                // A timestamp: a new message, or a system notice (which no line continues).
+                Ok(Some(next)) => {
+                    self.after_stamp = true;
+                    if let Some(done) = std::mem::replace(&mut self.open, next) {
+                        return Some(Ok(done));
+                    }
+                }
+            }
+        }
+        self.open.take().map(Ok)
+    }
+}
+
+/// The message a timestamp line starts, or `None` for a system notice.
+fn open(source: &str, st: &Stamp, layout: &Layout) -> Result<Option<Message>, ParseError> {
+    let when = civil(st, layout.order)?;
+    let at =
+        first_instant_at(when, &layout.timezone).map_err(|e| ParseError::new(st.line.start, e))?;
+    let rest = &source[st.rest.clone()];
+    let (author, text_start) = match rest.find(": ") {
+        Some(i) => (&rest[..i], st.rest.start + i + 2),
+        None => match rest.strip_suffix(':') {
+            Some(author) => (author, st.rest.end),
+            None => return Ok(None), // Android system notice: no author.
+        },
+    };
+    let text_start = text_start + lead_marks(&source[text_start..st.line.end]);
+    if st.ios && is_ios_notice(&source[st.rest.start + author.len()..st.line.end]) {
+        return Ok(None);
+    }
+    let block = st.line.clone();
+    Ok(Some(Message {
+        from: clean_name(author),
+        at: Some(at),
+        line: st.line_no,
+        draft_source: source[block.clone()].to_owned(),
+        body: text_start - block.start..block.len(),
+        time_span: Some(st.stamp.start - block.start..st.stamp.end - block.start),
+        map: SpanMap::shifted(block.start, block.len()),
+    }))
 }
 
 /// Grow a message to take in a continuation line ending at `end`.
 fn extend(m: &mut Message, source: &str, end: usize) {
     let block_start = m.map.map(0..0).start;
-    m.draft_source = source[block_start..end].to_owned();
+    let old_end = block_start + m.draft_source.len();
+    m.draft_source.push_str(&source[old_end..end]);
     m.body.end = m.draft_source.len();
     m.map = SpanMap::shifted(block_start, m.draft_source.len());
 }
@@ -247,24 +404,13 @@ fn is_ios_notice(after_author: &str) -> bool {
     !sent
 }
 
+/// The date order, from the first date that can only be day-first (`day_first`, its offset) or
+/// month-first, and the configured order.
 fn date_order(
-    entries: &[Entry],
+    day_first: Option<usize>,
+    month_first: Option<usize>,
     configured: Option<DateOrder>,
-) -> Result<Option<DateOrder>, ParseError> {
-    let mut day_first: Option<usize> = None;
-    let mut month_first: Option<usize> = None;
-    for e in entries {
-        let Entry::Stamp(st) = e else { continue };
-        if st.a_digits == 4 {
-            continue;
-        }
-        if st.a > 12 && day_first.is_none() {
-            day_first = Some(st.line.start);
-        }
-        if st.b > 12 && month_first.is_none() {
-            month_first = Some(st.line.start);
-        }
-    }
+) -> Result<DateOrder, ParseError> {
     match (day_first, month_first, configured) {
         (Some(_), Some(at), _) => Err(ParseError::new(
             at,
@@ -278,13 +424,13 @@ fn date_order(
             at,
             "this date is month-first, but day-first was asked for (--date-order)",
         )),
-        (Some(_), None, _) => Ok(Some(DateOrder::DayFirst)),
-        (None, Some(_), _) => Ok(Some(DateOrder::MonthFirst)),
-        (None, None, c) => Ok(Some(c.unwrap_or(DateOrder::DayFirst))),
+        (Some(_), None, _) => Ok(DateOrder::DayFirst),
+        (None, Some(_), _) => Ok(DateOrder::MonthFirst),
+        (None, None, c) => Ok(c.unwrap_or(DateOrder::DayFirst)),
     }
 }
 
-fn civil(st: &Stamp, order: Option<DateOrder>) -> Result<DateTime, ParseError> {
+fn civil(st: &Stamp, order: DateOrder) -> Result<DateTime, ParseError> {
     let bad = |what: String| ParseError::new(st.line.start, what);
     let (year, month, day) = if st.a_digits == 4 {
         (st.a, st.b, st.c)
@@ -294,7 +440,7 @@ fn civil(st: &Stamp, order: Option<DateOrder>) -> Result<DateTime, ParseError> {
             4 => st.c,
             _ => return Err(bad(format!("`{}` is not a year", st.c))),
         };
-        match order.unwrap_or(DateOrder::DayFirst) {
+        match order {
             DateOrder::DayFirst => (year, st.b, st.a),
             DateOrder::MonthFirst => (year, st.a, st.b),
         }
@@ -331,8 +477,7 @@ mod tests {
     }
 
     fn summary(c: &Conversation) -> Vec<(String, String, String)> {
-        c.messages
-            .iter()
+        c.messages()
             .map(|m| {
                 (
                     m.from.clone(),
@@ -370,13 +515,13 @@ still thinking about saturday
         assert_eq!(s[1].2, "you up?\nstill thinking about saturday");
         assert_eq!(s[1].1, "2026-11-28T02:14:00+01:00");
         // Spans map back into the file, and the timestamp is where the time rules point.
-        let m = &a.messages[1];
+        let m = &a.messages().nth(1).unwrap();
         assert_eq!(&ANDROID_CHAT[m.map.map(m.body.clone())], m.text());
         assert_eq!(
             &m.draft_source[m.time_span.clone().unwrap()],
             "28/11/2026, 02:14"
         );
-        let m = &i.messages[1];
+        let m = &i.messages().nth(1).unwrap();
         assert_eq!(
             &m.draft_source[m.time_span.clone().unwrap()],
             "[28/11/2026, 02:14:00]"
@@ -438,6 +583,77 @@ still thinking about saturday
         ] {
             assert!(parse(bad, &cx()).is_err(), "{bad}");
         }
+    }
+
+    /// The timestamp's numbers are read by hand from what the patterns matched: the same as the
+    /// patterns' own groups, for every shape of timestamp.
+    #[test]
+    fn stamps_read_by_hand_agree_with_the_pattern_groups() {
+        let reference = |line: &str| {
+            let full = |head: &str, tail: &str| {
+                Regex::new(&format!(r"^{head}{DATE},? {TIME}{tail}(?P<rest>.*)$")).unwrap()
+            };
+            let (ios, caps) = full(r"\[", r"\] ")
+                .captures(line)
+                .map(|c| (true, c))
+                .or_else(|| full("", " [-–] ").captures(line).map(|c| (false, c)))?;
+            let n = |g: &str| {
+                caps.name(g)
+                    .map_or(0, |m| m.as_str().parse::<u32>().unwrap())
+            };
+            let len = |g: &str| caps.name(g).map_or(0, |m| m.as_str().len());
+            let stamp_end = caps
+                .name("ampm")
+                .or_else(|| caps.name("time"))
+                .unwrap()
+                .end();
+            let ampm = caps
+                .name("ampm")
+                .map(|m| m.as_str().starts_with(['p', 'P']));
+            Some((
+                ios,
+                0..stamp_end + usize::from(ios),
+                caps.name("rest").unwrap().range(),
+                [n("a"), n("b"), n("c"), n("h"), n("m"), n("s")],
+                (len("a"), len("c")),
+                ampm,
+            ))
+        };
+        let mut lines = 0;
+        for date in ["28/11/2026", "1.2.26", "2026-11-28", "11/28/26", "3-4-2026"] {
+            for comma in [",", ""] {
+                for time in ["02:14", "2:14", "14:02:09"] {
+                    for ampm in ["", " AM", "\u{202f}pm", "\u{a0}P.M.", "a. m.", " p.m"] {
+                        let stamp = format!("{date}{comma} {time}{ampm}");
+                        for line in [
+                            format!("{stamp} - Sam: hi - there"),
+                            format!("{stamp} – Alex: x"),
+                            format!("[{stamp}] Sam: [1/2/26, 3:04] hi"),
+                            format!("[{stamp}] Sam:"),
+                        ] {
+                            let Some(want) = reference(&line) else {
+                                continue;
+                            };
+                            lines += 1;
+                            let Ok(Line::Stamp(st)) = classify(&line, 0, line.len(), 1, false)
+                            else {
+                                panic!("not read as a timestamp: {line:?}");
+                            };
+                            let got = (
+                                st.ios,
+                                st.stamp.clone(),
+                                st.rest.clone(),
+                                [st.a, st.b, st.c, st.h, st.m, st.s],
+                                (st.a_digits, st.c_digits),
+                                st.ampm,
+                            );
+                            assert_eq!(got, want, "{line:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(lines > 300, "{lines}");
     }
 
     #[test]

@@ -17,7 +17,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::diagnostic::{Applicability, Tally};
+use crate::diagnostic::{Applicability, Diagnostic, Tally};
+use crate::draft::Draft;
 use crate::time::rfc3339;
 
 use super::{FileResult, Outcome, position};
@@ -38,7 +39,46 @@ struct File<'a> {
     error: Option<&'a str>,
     send_time: Option<String>,
     send_after: Option<String>,
-    diagnostics: Vec<Diag<'a>>,
+    diagnostics: Diags<'a>,
+}
+
+/// A file's findings, turned into [`Diag`]s as they are written: a conversation export can have
+/// hundreds of thousands, and a second list of them all would cost as much again.
+struct Diags<'a> {
+    draft: Option<&'a Draft>,
+    list: &'a [Diagnostic],
+}
+
+impl Serialize for Diags<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.draft {
+            None => serializer.collect_seq(std::iter::empty::<Diag<'_>>()),
+            Some(draft) => serializer.collect_seq(self.list.iter().map(|d| diag(draft, d))),
+        }
+    }
+}
+
+fn diag<'a>(draft: &Draft, d: &'a Diagnostic) -> Diag<'a> {
+    let (line, column) = position(draft, d.span.start);
+    let (end_line, end_column) = position(draft, d.span.end);
+    Diag {
+        rule: &d.rule,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: &d.help,
+        start: d.span.start,
+        end: d.span.end,
+        line,
+        column,
+        end_line,
+        end_column,
+        suggestion: d.suggestion.as_ref().map(|s| Suggestion {
+            start: s.span.start,
+            end: s.span.end,
+            replacement: &s.replacement,
+            applicability: s.applicability,
+        }),
+    }
 }
 
 #[derive(Serialize)]
@@ -79,38 +119,20 @@ pub fn render(out: &mut dyn Write, files: &[FileResult<'_>]) -> io::Result<()> {
                     error: Some(error),
                     send_time,
                     send_after,
-                    diagnostics: Vec::new(),
+                    diagnostics: Diags {
+                        draft: None,
+                        list: &[],
+                    },
                 },
                 Outcome::Linted { draft, diagnostics } => File {
                     path: f.path,
                     error: None,
                     send_time,
                     send_after,
-                    diagnostics: diagnostics
-                        .iter()
-                        .map(|d| {
-                            let (line, column) = position(draft, d.span.start);
-                            let (end_line, end_column) = position(draft, d.span.end);
-                            Diag {
-                                rule: &d.rule,
-                                severity: d.severity.as_str(),
-                                message: &d.message,
-                                help: &d.help,
-                                start: d.span.start,
-                                end: d.span.end,
-                                line,
-                                column,
-                                end_line,
-                                end_column,
-                                suggestion: d.suggestion.as_ref().map(|s| Suggestion {
-                                    start: s.span.start,
-                                    end: s.span.end,
-                                    replacement: &s.replacement,
-                                    applicability: s.applicability,
-                                }),
-                            }
-                        })
-                        .collect(),
+                    diagnostics: Diags {
+                        draft: Some(draft),
+                        list: diagnostics,
+                    },
                 },
             }
         })

@@ -1023,12 +1023,12 @@ fn example_setup(
                     map: SpanMap::default(),
                 });
             }
-            let conversation = crate::conversation::Conversation {
-                format: crate::conversation::ExportFormat::Exlint,
-                source: String::new(),
-                me: Some("me".into()),
+            let conversation = crate::conversation::Conversation::new(
+                crate::conversation::ExportFormat::Exlint,
+                String::new(),
+                Some("me".into()),
                 messages,
-            };
+            );
             Some(conversation.facts_for_next("me"))
         }
     };
