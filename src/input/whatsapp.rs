@@ -34,8 +34,8 @@ use crate::time::first_instant_at;
 
 use super::{LineSpans, ParseError, lines_from};
 
-const DATE: &str = r"(?P<date>(?P<a>\d{1,4})[./-](?P<b>\d{1,2})[./-](?P<c>\d{1,4}))";
-const TIME: &str = r"(?P<time>(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)(?:[ \x{202F}\x{00A0}]?(?P<ampm>[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?))?";
+const DATE: &str = r"(?P<date>(?P<a>[0-9]{1,4})[./-](?P<b>[0-9]{1,2})[./-](?P<c>[0-9]{1,4}))";
+const TIME: &str = r"(?P<time>(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2}))?)(?:[ \x{202F}\x{00A0}]?(?P<ampm>[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?))?";
 
 static ANDROID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^{DATE},? {TIME} [-–] ")).expect("valid regex"));
@@ -43,7 +43,7 @@ static IOS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^\[{DATE},? {TIME}\] ")).expect("valid regex"));
 /// Starts like a timestamp: such a line must parse, or the export is reported broken.
 static LOOSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? \d{1,2}:").expect("valid regex")
+    Regex::new(r"^\[?[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4},? [0-9]{1,2}:").expect("valid regex")
 });
 
 /// Strip the invisible marks a line may start with; returns the byte count stripped.
@@ -160,7 +160,9 @@ fn classify(
     let (m, _) = at.number();
     let s = if at.skip(b':') { at.number().0 } else { 0 };
     // What is left before the end (and iOS's `]`) is an optional AM/PM, maybe after a space.
-    let ampm = stamp[at.pos.min(stamp.len())..]
+    let ampm = stamp
+        .get(at.pos.min(stamp.len())..)
+        .unwrap_or("")
         .trim_start_matches([' ', '\u{202f}', '\u{a0}'])
         .chars()
         .next()
