@@ -160,6 +160,70 @@ impl Draft {
             .get_or_init(|| text::paragraphs(self.body(), self.body.start))
     }
 
+    /// Compute words, sentences, paragraphs and the normalized view in about `pieces` parts cut
+    /// at blank lines (`text::blank_line_cuts`), each on its own thread: the same results as
+    /// computing them whole, sooner for a long draft. `also` runs on each part's view in the
+    /// same thread (the phrase walk: no phrase crosses a blank line); its results come back
+    /// with the index of the part's first token in the whole view. Does nothing and returns
+    /// nothing when the view is already built or the body has no place to cut.
+    pub fn prepare_in_pieces<T: Send>(
+        &self,
+        lexicon: &Lexicon,
+        pieces: usize,
+        also: impl Fn(&NormalizedView) -> T + Sync,
+    ) -> Vec<(usize, T)> {
+        if self.normalized.get().is_some() || self.words.get().is_some() {
+            return Vec::new();
+        }
+        let body = self.body();
+        let cuts = text::blank_line_cuts(body, pieces);
+        if cuts.len() <= 2 {
+            return Vec::new();
+        }
+        let base = self.body.start;
+        let also = &also;
+        let part = move |w: &[usize]| {
+            let (text, base) = (&body[w[0]..w[1]], base + w[0]);
+            let words = text::words(text, base);
+            let view = NormalizedView::build_on(text, base, &words, lexicon);
+            let found = also(&view);
+            let sentences = text::sentences(text, base);
+            let paragraphs = text::paragraphs(text, base);
+            (words, view, sentences, paragraphs, found)
+        };
+        let parts: Vec<_> = std::thread::scope(|s| {
+            let rest: Vec<_> = cuts[1..]
+                .windows(2)
+                .map(|w| s.spawn(move || part(w)))
+                .collect();
+            let first = part(&cuts[..2]);
+            std::iter::once(first)
+                .chain(rest.into_iter().map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }))
+                .collect()
+        });
+        // Grow the first part's buffers rather than copy every part into new ones.
+        let mut parts = parts.into_iter();
+        let Some((mut words, mut view, mut sentences, mut paragraphs, found)) = parts.next() else {
+            return Vec::new();
+        };
+        let mut out = vec![(0, found)];
+        for (w, v, s, p, found) in parts {
+            out.push((view.tokens().len(), found));
+            words.extend(w);
+            view.append_after_blank_line(v);
+            sentences.extend(s);
+            paragraphs.extend(p);
+        }
+        let _ = self.words.set(words);
+        let _ = self.normalized.set(view);
+        let _ = self.sentences.set(sentences);
+        let _ = self.paragraphs.set(paragraphs);
+        out
+    }
+
     /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always
     /// passes its own.
     pub fn normalized(&self, lexicon: &Lexicon) -> &NormalizedView {
@@ -167,6 +231,19 @@ impl Draft {
             NormalizedView::build_on(self.body(), self.body.start, self.words(), lexicon)
         })
     }
+}
+
+/// How many pieces to lint a body of `len` bytes in (`Draft::prepare_in_pieces`): one per core,
+/// each at least `PIECE_MIN` bytes, so only long drafts (a book, a whole export pasted as a draft)
+/// pay for threads.
+pub fn pieces_for(len: usize) -> usize {
+    const PIECE_MIN: usize = 128 * 1024;
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if len < 2 * PIECE_MIN {
+        return 1;
+    }
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.min(len / PIECE_MIN).max(1)
 }
 
 /// Byte offsets ↔ line/column. Lines end at `\n`, `\r\n` or a lone `\r`.

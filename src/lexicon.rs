@@ -21,6 +21,9 @@ pub struct Lexicon {
     openers: HashSet<String>,
     /// Canonical readings of interjections, which stand between clauses ("lol", "to be honest").
     interjections: HashSet<String>,
+    /// Every token `as_itself` must know about, in one table: the table's keys (which do not
+    /// read as themselves) and one-word openers and interjections (with their role).
+    known: HashMap<String, Option<ClauseRole>>,
     /// A stable hash of the source text: compiled artifacts built from this lexicon carry it.
     fingerprint: u64,
 }
@@ -99,6 +102,7 @@ impl Lexicon {
             map,
             openers: HashSet::default(),
             interjections: HashSet::default(),
+            known: HashMap::default(),
             fingerprint: crate::rules::phrase::fnv1a(source.as_bytes()),
         };
         // Both lists name canonical words, so they go through the table too ("im" is "i am").
@@ -116,6 +120,12 @@ impl Lexicon {
             let joined: Vec<String> = scratch.iter().map(|r| r.join(" ")).collect();
             lexicon.interjections.extend(joined);
         }
+        let roles = lexicon.openers.iter().chain(&lexicon.interjections);
+        let known: HashMap<String, Option<ClauseRole>> = roles
+            .map(|w| (w.clone(), Some(lexicon.word_role(w))))
+            .chain(lexicon.map.keys().map(|k| (k.clone(), None)))
+            .collect();
+        lexicon.known = known;
         Ok(lexicon)
     }
 
@@ -141,12 +151,19 @@ impl Lexicon {
         }
     }
 
-    /// True when `readings(token)` is just the token itself: it is not in the table, not
-    /// stretched and has no dropped g. The common case, which needs no allocation.
-    pub fn reads_as_itself(&self, token: &str) -> bool {
+    /// `Some(word_role(token))` when `readings(token)` is just the token itself (it is not in
+    /// the table, not stretched and has no dropped g), else `None`. The common case, in one
+    /// table lookup and no allocation.
+    pub fn as_itself(&self, token: &str) -> Option<ClauseRole> {
         let dropped_g = token.ends_with("in'")
             || (token.len() >= 5 && token.ends_with("in") && token.is_ascii());
-        !(dropped_g || self.map.contains_key(token) || has_stretch(token))
+        if dropped_g || has_stretch(token) {
+            return None;
+        }
+        match self.known.get(token) {
+            Some(&known) => known,
+            None => Some(ClauseRole::Plain),
+        }
     }
 
     /// A stable hash of the text this lexicon was parsed from.
@@ -319,5 +336,32 @@ tbh = "to be honest"
         let lex = Lexicon::builtin();
         assert!(lex.len() > 100, "{}", lex.len());
         assert_eq!(readings(&lex, "w/o"), [["without"]]);
+    }
+
+    /// The one-lookup shortcut agrees with the full reading and role of every table key,
+    /// opener and interjection, and of plain, stretched and dropped-g words.
+    #[test]
+    fn as_itself_agrees_with_readings_and_role() {
+        let lex = Lexicon::builtin();
+        let mut tokens: Vec<String> = lex.map.keys().cloned().collect();
+        tokens.extend(lex.openers.iter().cloned());
+        tokens.extend(lex.interjections.iter().cloned());
+        tokens.extend(
+            [
+                "the", "talk", "pleeease", "nothin", "nothin'", "lmaooo", "x",
+            ]
+            .map(String::from),
+        );
+        let mut scratch = Vec::new();
+        for token in &tokens {
+            lex.readings(token, &mut scratch);
+            // (A table key that maps to itself still takes the table path.)
+            let itself =
+                !lex.map.contains_key(token) && scratch.len() == 1 && scratch[0] == [token.clone()];
+            let expected = itself.then(|| lex.word_role(token));
+            assert_eq!(lex.as_itself(token), expected, "{token:?}");
+        }
+        assert_eq!(lex.as_itself("i"), Some(ClauseRole::Opener));
+        assert_eq!(lex.as_itself("lol"), Some(ClauseRole::Interjection));
     }
 }

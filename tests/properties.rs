@@ -292,3 +292,83 @@ proptest! {
         harness::lsp(&input);
     }
 }
+
+/// Characters where UAX #29 word rules decide something: ASCII letters, digits, `_`, the middle
+/// characters (`'` `.` `:` `,` `;`), every kind of whitespace, and the non-ASCII characters that
+/// attach to or join around them (combining marks, ZWJ, format characters, curly apostrophes,
+/// Hebrew and Katakana letters, regional indicators, emoji, no-break and ideographic spaces).
+fn segmentation_alphabet() -> impl Strategy<Value = String> {
+    const CHARS: &[char] = &[
+        'a',
+        'Z',
+        'e',
+        '0',
+        '7',
+        '_',
+        '\'',
+        '.',
+        ':',
+        ',',
+        ';',
+        '"',
+        '-',
+        '/',
+        '!',
+        '?',
+        '@',
+        ' ',
+        '\t',
+        '\n',
+        '\r',
+        '\u{b}',
+        '\u{c}',
+        '\u{301}',
+        '\u{308}',
+        '\u{200d}',
+        '\u{200b}',
+        '\u{ad}',
+        '\u{fe0f}',
+        '\u{2019}',
+        '\u{2018}',
+        '\u{2024}',
+        '\u{b7}',
+        'é',
+        'ß',
+        'א',
+        'ב',
+        'ア',
+        'ー',
+        '你',
+        '\u{1f1e9}',
+        '\u{1f1ea}',
+        '😭',
+        '👍',
+        '\u{1f3fd}',
+        '\u{a0}',
+        '\u{3000}',
+        '\u{2029}',
+        '\u{85}',
+        '\u{94d}',
+        'क',
+        '\u{93f}',
+        '٣',
+        '\u{ff0e}',
+    ];
+    prop::collection::vec(prop::sample::select(CHARS), 0..48)
+        .prop_map(|chars| chars.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(Config { cases: cases().cases * 8, ..cases() })]
+
+    /// The fast word segmenter finds exactly the words unicode-segmentation finds.
+    #[test]
+    fn fast_word_segmentation_matches_uax29(text in prop_oneof![segmentation_alphabet(), any_text()]) {
+        use unicode_segmentation::UnicodeSegmentation;
+        let expected: Vec<_> = text
+            .unicode_word_indices()
+            .map(|(i, w)| 7 + i..7 + i + w.len())
+            .collect();
+        prop_assert_eq!(exlint::text::words(&text, 7), expected);
+    }
+}

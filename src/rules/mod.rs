@@ -586,12 +586,32 @@ impl RuleSet {
     }
 
     fn check_in(&self, draft: &Draft, context: &Context) -> Vec<Diagnostic> {
+        let pieces = crate::draft::pieces_for(draft.body().len());
+        self.check_in_pieces(draft, context, pieces)
+    }
+
+    /// `check_in`, doing the long work in `pieces` parts on as many threads (`pieces_for`).
+    fn check_in_pieces(&self, draft: &Draft, context: &Context, pieces: usize) -> Vec<Diagnostic> {
         let cx = Ctx {
             draft,
             set: self,
             context,
             matches: OnceCell::new(),
         };
+        if pieces > 1 {
+            let found = draft.prepare_in_pieces(&self.lexicon, pieces, |v| self.phrases.find(v));
+            if !found.is_empty() {
+                let mut all: Vec<PhraseMatch> = Vec::new();
+                for (first, matches) in found {
+                    all.extend(matches.into_iter().map(|m| PhraseMatch {
+                        owner: m.owner,
+                        tokens: m.tokens.start + first..m.tokens.end + first,
+                    }));
+                }
+                all.sort();
+                let _ = cx.matches.set(all);
+            }
+        }
         let mut out = Vec::new();
         let mut phrases = Vec::new();
         for rule in &self.rules {
@@ -1109,6 +1129,63 @@ fn cx<'a, C>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every corpus draft, joined into one long text: blank lines between most, a single line
+    /// break between some (so not every draft starts a piece).
+    fn corpus_as_one_text() -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut text = String::new();
+        for part in ["dev", "test"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(part))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            for file in files {
+                let table: toml::Table =
+                    toml::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+                for case in table["case"].as_array().unwrap() {
+                    text.push_str(case["text"].as_str().unwrap());
+                    text.push_str(if text.len() % 5 == 0 { "\n" } else { "\n\n" });
+                }
+            }
+        }
+        text
+    }
+
+    /// Linting a long draft in pieces on several threads (segmenting, normalizing and walking
+    /// the phrases of each piece on its own) finds exactly what linting it whole does.
+    #[test]
+    fn linting_in_pieces_equals_linting_whole() {
+        let set = RuleSet::builtin().unwrap();
+        let text = corpus_as_one_text();
+        let whole_draft = Draft::new(text.clone());
+        let whole = set.check_in_pieces(&whole_draft, &set.context, 1);
+        assert!(whole.len() > 300, "{} findings", whole.len());
+        let view = whole_draft.normalized(&set.lexicon);
+        for pieces in [2, 3, 7, 64] {
+            let draft = Draft::new(text.clone());
+            // (Compared with `==`: a failure would print megabytes.)
+            let found = set.check_in_pieces(&draft, &set.context, pieces);
+            assert!(found == whole, "{pieces} pieces: different findings");
+            assert!(
+                draft.normalized(&set.lexicon) == view,
+                "{pieces} pieces: view"
+            );
+            assert!(
+                draft.words() == whole_draft.words(),
+                "{pieces} pieces: words"
+            );
+            assert!(
+                draft.sentences() == whole_draft.sentences(),
+                "{pieces} pieces"
+            );
+            assert!(
+                draft.paragraphs() == whole_draft.paragraphs(),
+                "{pieces} pieces"
+            );
+        }
+    }
 
     /// The built-in rules' phrase automaton, built from scratch and encoded.
     fn fresh_builtin_phrases() -> Vec<u8> {

@@ -458,7 +458,12 @@ struct Edges {
     start: Vec<u32>,
     syms: Vec<Sym>,
     targets: Vec<u32>,
+    /// The two roots' edges as dense rows indexed by symbol (`NO_EDGE` where there is none):
+    /// every token of a draft starts a walk at a root, and most roots have thousands of edges.
+    roots: [Vec<u32>; 2],
 }
+
+const NO_EDGE: u32 = u32::MAX;
 
 impl Edges {
     /// From `(state, symbol, target)` sorted by state then symbol, for `states` states.
@@ -467,7 +472,15 @@ impl Edges {
             start: Vec::with_capacity(states + 1),
             syms: Vec::with_capacity(edges.len()),
             targets: Vec::with_capacity(edges.len()),
+            roots: [Vec::new(), Vec::new()],
         };
+        for &(state, sym, target) in edges.iter().take_while(|e| e.0 < 2) {
+            let row = &mut out.roots[state as usize];
+            if row.len() <= sym as usize {
+                row.resize(sym as usize + 1, NO_EDGE);
+            }
+            row[sym as usize] = target;
+        }
         let mut i = 0;
         for state in 0..states as u32 {
             out.start.push(i as u32);
@@ -483,6 +496,9 @@ impl Edges {
 
     fn get(&self, state: u32, sym: Sym) -> Option<u32> {
         let s = state as usize;
+        if let Some(row) = self.roots.get(s) {
+            return row.get(sym as usize).copied().filter(|&t| t != NO_EDGE);
+        }
         let (lo, hi) = (self.start[s] as usize, self.start[s + 1] as usize);
         let at = self.syms[lo..hi].binary_search(&sym).ok()?;
         Some(self.targets[lo + at])
@@ -995,12 +1011,14 @@ impl Syms {
             for r in 0..view.reading_count(t) {
                 let w0 = syms.words.len() as u32;
                 for word in view.reading(t, r) {
-                    let sym = match index.symbols.get(word) {
-                        Some(&sym) => sym,
-                        None => *seen
-                            .entry(word)
-                            .or_insert_with(|| index.repair(word).unwrap_or(UNKNOWN)),
-                    };
+                    let sym = *seen.entry(word).or_insert_with(|| {
+                        index
+                            .symbols
+                            .get(word)
+                            .copied()
+                            .or_else(|| index.repair(word))
+                            .unwrap_or(UNKNOWN)
+                    });
                     syms.words.push(sym);
                 }
                 syms.readings.push(w0..syms.words.len() as u32);
