@@ -12,6 +12,10 @@ use exlint::{Context, Draft, RuleSet, lint};
 #[path = "support/whatsapp_export.rs"]
 mod whatsapp_export;
 
+/// The allocator the `exlint` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

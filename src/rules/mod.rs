@@ -1153,6 +1153,37 @@ mod tests {
         text
     }
 
+    fn builtin_set() -> &'static RuleSet {
+        static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| RuleSet::builtin().unwrap())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256, failure_persistence: None, ..Default::default()
+        })]
+
+        /// Any text, cut into pieces at its blank lines, lints exactly as it does whole.
+        #[test]
+        fn any_text_lints_the_same_in_pieces(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "please come back", "i miss u", "we need to talk", "“we need to talk”",
+                    "ARE YOU UP", "sorry sorry sorry", "lol", "why??", "i", "…", ".", "\n",
+                    "\n\n", "\n\r\n", " ", "😭", "\"", "w/o", "pleeease", "cant",
+                ][..]),
+                0..40,
+            ),
+            pieces in 2usize..5,
+        ) {
+            let set = builtin_set();
+            let text: String = parts.concat();
+            let whole = set.check_in_pieces(&Draft::new(text.clone()), &set.context, 1);
+            let cut = set.check_in_pieces(&Draft::new(text), &set.context, pieces);
+            proptest::prop_assert_eq!(cut, whole);
+        }
+    }
+
     /// Linting a long draft in pieces on several threads (segmenting, normalizing and walking
     /// the phrases of each piece on its own) finds exactly what linting it whole does.
     #[test]

@@ -1005,7 +1005,8 @@ impl Syms {
             words: Vec::with_capacity(n + n / 4),
         };
         // Natural text repeats its words: look each distinct word up (and try to repair it) once.
-        let mut seen: HashMap<&str, Sym> = HashMap::default();
+        let mut seen: HashMap<&str, Sym> =
+            HashMap::with_capacity_and_hasher(n.min(4096), Default::default());
         for t in 0..n {
             let first = syms.readings.len() as u32;
             for r in 0..view.reading_count(t) {
