@@ -14,7 +14,7 @@ mod whatsapp_export;
 
 /// The allocator the `exlint` binary uses, so the numbers are the binary's.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: exlint::alloc::Allocator = exlint::alloc::Allocator;
 
 fn main() {
     divan::main();

@@ -4,6 +4,7 @@
 //! [`Diagnostic`]s → a renderer in [`render`]. The library computes; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod alloc;
 pub mod check;
 pub mod config;
 pub mod context;

@@ -8,11 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// mimalloc: a lint makes many short-lived allocations (a draft's words, its view, its findings;
-/// per keystroke in the editor), and glibc's malloc spent a third of the language server's
-/// re-lint time on them.
+/// mimalloc for small blocks, the system allocator for big ones (see `exlint::alloc`).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: exlint::alloc::Allocator = exlint::alloc::Allocator;
 
 use clap::{CommandFactory, Parser};
 
