@@ -1188,7 +1188,7 @@ mod tests {
     /// the phrases of each piece on its own) finds exactly what linting it whole does.
     #[test]
     fn linting_in_pieces_equals_linting_whole() {
-        let set = RuleSet::builtin().unwrap();
+        let set = builtin_set();
         let text = corpus_as_one_text();
         let whole_draft = Draft::new(text.clone());
         let whole = set.check_in_pieces(&whole_draft, &set.context, 1);
