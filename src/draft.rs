@@ -160,36 +160,35 @@ impl Draft {
             .get_or_init(|| text::paragraphs(self.body(), self.body.start))
     }
 
-    /// Compute words, sentences, paragraphs and the normalized view in about `pieces` parts cut
-    /// at blank lines (`text::blank_line_cuts`), each on its own thread: the same results as
-    /// computing them whole, sooner for a long draft. `also` runs on each part's view in the
-    /// same thread (the phrase walk: no phrase crosses a blank line); its results come back
-    /// with the index of the part's first token in the whole view. Does nothing and returns
-    /// nothing when the view is already built or the body has no place to cut.
+    /// Compute words, sentences and paragraphs in about `pieces` parts cut at blank lines
+    /// (`text::blank_line_cuts`), each on its own thread: the same results as computing them
+    /// whole, sooner for a long draft. Each part's normalized view is built on its thread, handed
+    /// to `also` (the phrase walk: no phrase crosses a blank line) and dropped there, so no view
+    /// of the whole text is ever held; `also`'s results come back in order. `None` when the
+    /// parts are already computed or the body has no place to cut.
     pub fn prepare_in_pieces<T: Send>(
         &self,
         lexicon: &Lexicon,
         pieces: usize,
         also: impl Fn(&NormalizedView) -> T + Sync,
-    ) -> Vec<(usize, T)> {
+    ) -> Option<Vec<T>> {
         if self.normalized.get().is_some() || self.words.get().is_some() {
-            return Vec::new();
+            return None;
         }
         let body = self.body();
         let cuts = text::blank_line_cuts(body, pieces);
         if cuts.len() <= 2 {
-            return Vec::new();
+            return None;
         }
         let base = self.body.start;
         let also = &also;
         let part = move |w: &[usize]| {
             let (text, base) = (&body[w[0]..w[1]], base + w[0]);
             let words = text::words(text, base);
-            let view = NormalizedView::build_on(text, base, &words, lexicon);
-            let found = also(&view);
+            let found = also(&NormalizedView::build_on(text, base, &words, lexicon));
             let sentences = text::sentences(text, base);
             let paragraphs = text::paragraphs(text, base);
-            (words, view, sentences, paragraphs, found)
+            (words, sentences, paragraphs, found)
         };
         let parts: Vec<_> = std::thread::scope(|s| {
             let rest: Vec<_> = cuts[1..]
@@ -206,22 +205,18 @@ impl Draft {
         });
         // Grow the first part's buffers rather than copy every part into new ones.
         let mut parts = parts.into_iter();
-        let Some((mut words, mut view, mut sentences, mut paragraphs, found)) = parts.next() else {
-            return Vec::new();
-        };
-        let mut out = vec![(0, found)];
-        for (w, v, s, p, found) in parts {
-            out.push((view.tokens().len(), found));
+        let (mut words, mut sentences, mut paragraphs, found) = parts.next()?;
+        let mut out = vec![found];
+        for (w, s, p, found) in parts {
+            out.push(found);
             words.extend(w);
-            view.append_after_blank_line(v);
             sentences.extend(s);
             paragraphs.extend(p);
         }
         let _ = self.words.set(words);
-        let _ = self.normalized.set(view);
         let _ = self.sentences.set(sentences);
         let _ = self.paragraphs.set(paragraphs);
-        out
+        Some(out)
     }
 
     /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always

@@ -450,7 +450,9 @@ impl NormalizedView {
 
     /// Append the view of the text that follows this one after a blank line (see
     /// `blank_line_cuts`), as if both had been built as one: the first appended token starts a
-    /// new sentence.
+    /// new sentence. Tests use it to show that views built in pieces are the whole view in parts
+    /// (`Draft::prepare_in_pieces` walks each part's view on its own).
+    #[cfg(test)]
     pub fn append_after_blank_line(&mut self, mut next: NormalizedView) {
         if let Some(first) = next.tokens.first_mut() {
             if !self.tokens.is_empty() {

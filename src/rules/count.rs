@@ -82,13 +82,11 @@ impl CountCheck {
     pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let occurrences: Vec<Range<usize>> = match self.what {
             What::Phrases(owner) => {
-                let view = cx.view();
                 let mut spans: Vec<Range<usize>> = Vec::new();
                 for m in cx.phrase_matches(owner) {
-                    let span = view.tokens()[m.start].span.start..view.tokens()[m.end - 1].span.end;
                     // Overlapping matches are one occurrence.
-                    if spans.last().is_none_or(|last| span.start >= last.end) {
-                        spans.push(span);
+                    if spans.last().is_none_or(|last| m.span.start >= last.end) {
+                        spans.push(m.span.clone());
                     }
                 }
                 spans

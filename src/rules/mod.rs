@@ -298,7 +298,40 @@ pub struct Ctx<'a> {
     pub draft: &'a Draft,
     set: &'a RuleSet,
     context: &'a Context,
-    matches: OnceCell<Vec<PhraseMatch>>,
+    matches: OnceCell<Vec<Found>>,
+}
+
+/// A phrase match as the checks use it: which owner, the source span from its first word to its
+/// last, and whether every word of it sits inside a quotation. Resolved from token indices where
+/// the view is at hand, so a draft linted in pieces never needs one view of the whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub owner: u32,
+    pub span: Range<usize>,
+    pub quoted: bool,
+}
+
+impl Found {
+    fn key(&self) -> (u32, usize, usize) {
+        (self.owner, self.span.start, self.span.end)
+    }
+
+    /// Resolve the matches `find` returned for `view` (sorted by owner, then position: so is the
+    /// result).
+    fn resolve(view: &NormalizedView, matches: Vec<PhraseMatch>) -> Vec<Found> {
+        let tokens = view.tokens();
+        matches
+            .into_iter()
+            .map(|m| {
+                let words = &tokens[m.tokens];
+                Found {
+                    owner: m.owner,
+                    span: words[0].span.start..words[words.len() - 1].span.end,
+                    quoted: words.iter().all(|t| t.quoted),
+                }
+            })
+            .collect()
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -314,18 +347,15 @@ impl<'a> Ctx<'a> {
             .map(|t| t.with_time_zone(self.context.timezone.clone()))
     }
 
-    pub fn view(&self) -> &'a NormalizedView {
-        self.draft.normalized(&self.set.lexicon)
-    }
-
-    /// Token ranges of the matches of one owner, in order.
-    pub fn phrase_matches(&self, owner: u32) -> impl Iterator<Item = Range<usize>> + '_ {
-        let all = self
-            .matches
-            .get_or_init(|| self.set.phrases.find(self.view()));
+    /// The matches of one owner, in order of position.
+    pub fn phrase_matches(&self, owner: u32) -> &[Found] {
+        let all = self.matches.get_or_init(|| {
+            let view = self.draft.normalized(&self.set.lexicon);
+            Found::resolve(view, self.set.phrases.find(view))
+        });
         let lo = all.partition_point(|m| m.owner < owner);
         let hi = all.partition_point(|m| m.owner <= owner);
-        all[lo..hi].iter().map(|m| m.tokens.clone())
+        &all[lo..hi]
     }
 }
 
@@ -599,16 +629,12 @@ impl RuleSet {
             matches: OnceCell::new(),
         };
         if pieces > 1 {
-            let found = draft.prepare_in_pieces(&self.lexicon, pieces, |v| self.phrases.find(v));
-            if !found.is_empty() {
-                let mut all: Vec<PhraseMatch> = Vec::new();
-                for (first, matches) in found {
-                    all.extend(matches.into_iter().map(|m| PhraseMatch {
-                        owner: m.owner,
-                        tokens: m.tokens.start + first..m.tokens.end + first,
-                    }));
-                }
-                all.sort();
+            let found = draft.prepare_in_pieces(&self.lexicon, pieces, |v| {
+                Found::resolve(v, self.phrases.find(v))
+            });
+            if let Some(found) = found {
+                let mut all: Vec<Found> = found.into_iter().flatten().collect();
+                all.sort_by_key(Found::key);
                 let _ = cx.matches.set(all);
             }
         }
@@ -1193,16 +1219,11 @@ mod tests {
         let whole_draft = Draft::new(text.clone());
         let whole = set.check_in_pieces(&whole_draft, &set.context, 1);
         assert!(whole.len() > 300, "{} findings", whole.len());
-        let view = whole_draft.normalized(&set.lexicon);
         for pieces in [2, 3, 7, 64] {
             let draft = Draft::new(text.clone());
             // (Compared with `==`: a failure would print megabytes.)
             let found = set.check_in_pieces(&draft, &set.context, pieces);
             assert!(found == whole, "{pieces} pieces: different findings");
-            assert!(
-                draft.normalized(&set.lexicon) == view,
-                "{pieces} pieces: view"
-            );
             assert!(
                 draft.words() == whole_draft.words(),
                 "{pieces} pieces: words"

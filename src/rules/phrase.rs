@@ -134,22 +134,22 @@ impl PhraseCheck {
         // Overlapping matches of one rule become one finding: "please please come back" is one
         // plea, underlined once. The most severe group among them wins.
         let mut hits: Vec<(Range<usize>, usize)> = Vec::new();
-        let tokens = cx.view().tokens();
-        let exceptions: Vec<Range<usize>> = match self.except {
-            Some(owner) => cx.phrase_matches(owner).collect(),
-            None => Vec::new(),
+        let exceptions = match self.except {
+            Some(owner) => cx.phrase_matches(owner),
+            None => &[],
         };
         for (g, &owner) in self.owners.iter().enumerate() {
             for m in cx.phrase_matches(owner) {
                 // Words the writer is quoting (a song title, what someone else said) are not
                 // the writer saying them.
-                if tokens[m.clone()].iter().all(|t| t.quoted) {
+                if m.quoted {
                     continue;
                 }
+                let m = &m.span;
                 // A look-alike cancels the matches it overlaps, except a match that spells out
                 // the whole look-alike and more: that longer phrase is the more specific one
                 // ("useless at everything" still fires where "useless at" is an exception).
-                if exceptions.iter().any(|e| {
+                if exceptions.iter().map(|e| &e.span).any(|e| {
                     e.start < m.end && m.start < e.end && !(m.start <= e.start && e.end <= m.end)
                 }) {
                     continue;
@@ -170,10 +170,7 @@ impl PhraseCheck {
                 _ => merged.push((r, g)),
             }
         }
-        for (tokens, g) in merged {
-            let view = cx.view();
-            let span =
-                view.tokens()[tokens.start].span.start..view.tokens()[tokens.end - 1].span.end;
+        for (span, g) in merged {
             let group = &self.groups[g];
             let text = cx.draft.slice(span.clone());
             out.push(Diagnostic {
