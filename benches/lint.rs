@@ -17,6 +17,7 @@ mod whatsapp_export;
 static ALLOC: exlint::alloc::Allocator = exlint::alloc::Allocator;
 
 fn main() {
+    exlint::alloc::no_huge_pages();
     divan::main();
 }
 

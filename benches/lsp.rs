@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 static ALLOC: exlint::alloc::Allocator = exlint::alloc::Allocator;
 
 fn main() {
+    exlint::alloc::no_huge_pages();
     divan::main();
 }
 

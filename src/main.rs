@@ -33,6 +33,7 @@ const EXIT_ERROR: u8 = 2;
 const EXIT_LSP_NO_SHUTDOWN: u8 = 1;
 
 fn main() -> ExitCode {
+    exlint::alloc::no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
