@@ -24,7 +24,7 @@ pub mod time;
 pub use config::{Config, Locations, ResolvedConfig};
 pub use context::{Context, DateOrder, NoContact};
 pub use conversation::{Conversation, ThreadFacts};
-pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, Suggestion, Tally};
+pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, SharedText, Suggestion, Tally};
 pub use draft::{ColumnUnit, Draft, LineCol, LineIndex};
 pub use error::SourceError;
 pub use lexicon::Lexicon;

@@ -142,7 +142,7 @@ fn evaluate(rules: &RuleSet, cases: &[Labelled]) -> Evaluation {
         let found = lint(&draft, rules);
         let got: BTreeSet<String> = found
             .iter()
-            .map(|d| d.rule.clone())
+            .map(|d| d.rule.to_string())
             .filter(|r| IN_SCOPE.contains(&r.as_str()))
             .collect();
         for id in IN_SCOPE {

@@ -36,7 +36,7 @@ fn render_all(
 ) -> (BTreeSet<String>, String, String, String) {
     let draft = input::read(bytes, path).unwrap();
     let diagnostics = lint(&draft, rules);
-    let ids = diagnostics.iter().map(|d| d.rule.clone()).collect();
+    let ids = diagnostics.iter().map(|d| d.rule.to_string()).collect();
     let results = [FileResult {
         path,
         outcome: Outcome::Linted {

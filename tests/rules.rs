@@ -147,7 +147,7 @@ fn rule_texts_do_not_copy_the_guide() {
     let guide = norm(&guide);
     for rule in rules().rules() {
         let m = &rule.meta;
-        let texts = [&m.message, &m.help, &m.description, &m.summary];
+        let texts = [&m.message[..], &m.help, &m.description, &m.summary];
         for text in texts {
             let words: Vec<&str> = text.split_whitespace().collect();
             // Any run of 8 words that also appears in the guide is a copied sentence.

@@ -72,7 +72,7 @@ impl Fingerprint {
             .collect();
         let before = &before[before.len().saturating_sub(CONTEXT_WORDS)..];
         Fingerprint {
-            rule: d.rule.clone(),
+            rule: d.rule.to_string(),
             text: normalize(draft.slice(span)),
             before: normalize(&before.join(" ")),
             after: normalize(&after.join(" ")),
@@ -212,7 +212,7 @@ pub fn ignored_rules<'a>(
             });
         }
     }
-    diagnostics.retain(|d| !ids.contains(&d.rule));
+    diagnostics.retain(|d| !ids.iter().any(|id| *id == d.rule));
     Ok(())
 }
 
@@ -275,7 +275,7 @@ mod tests {
             let mut after = pick(&|w| w.start >= span.end && w.end <= last.end);
             after.truncate(CONTEXT_WORDS);
             Fingerprint {
-                rule: d.rule.clone(),
+                rule: d.rule.to_string(),
                 text: normalize(draft.slice(span)),
                 before: normalize(&before[before.len().saturating_sub(CONTEXT_WORDS)..].join(" ")),
                 after: normalize(&after.join(" ")),

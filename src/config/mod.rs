@@ -405,7 +405,7 @@ impl Config {
             .rules()
             .iter()
             .map(|rule| {
-                let s = &state.rules[&rule.meta.id];
+                let s = &state.rules[&*rule.meta.id];
                 let mut settings: Vec<(String, Sourced<toml::Value>)> = rule
                     .meta
                     .settings
@@ -429,7 +429,7 @@ impl Config {
                 // One order whatever each value's origin, so `exlint config` reads back the same.
                 settings.sort_by(|a, b| a.0.cmp(&b.0));
                 RuleState {
-                    id: rule.meta.id.clone(),
+                    id: rule.meta.id.to_string(),
                     kind: rule.meta.kind,
                     summary: rule.meta.summary.clone(),
                     path: rule.meta.path.clone(),
@@ -441,7 +441,7 @@ impl Config {
                 }
             })
             .collect();
-        rules.retain(|r| state.rules[&r.meta.id].enabled.value);
+        rules.retain(|r| state.rules[&*r.meta.id].enabled.value);
         rules.set_allow(state.allow.iter().map(|a| a.value.as_str()));
 
         Ok(ResolvedConfig {

@@ -100,7 +100,7 @@ pub fn code_actions(cx: &Cx<'_>, span: Range<usize>) -> Vec<CodeActionOrCommand>
             false,
         ));
 
-        if disabled.contains(&d.rule.as_str()) {
+        if disabled.contains(&&*d.rule) {
             continue;
         }
         disabled.push(&d.rule);

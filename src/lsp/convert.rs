@@ -86,7 +86,7 @@ pub fn diagnostic(index: &LineIndex, d: &Diagnostic, unit: ColumnUnit) -> lsp_ty
     lsp_types::Diagnostic {
         range: range(index, d.span.clone(), unit),
         severity: Some(severity(d.severity)),
-        code: Some(NumberOrString::String(d.rule.clone())),
+        code: Some(NumberOrString::String(d.rule.to_string())),
         source: Some("exlint".to_owned()),
         message,
         ..lsp_types::Diagnostic::default()

@@ -26,10 +26,10 @@ pub fn hover(
     let mut seen = Vec::new();
     let mut parts = Vec::new();
     for d in &under {
-        if seen.contains(&d.rule.as_str()) {
+        if seen.contains(&&*d.rule) {
             continue;
         }
-        seen.push(d.rule.as_str());
+        seen.push(&*d.rule);
         parts.push(explain(
             rules,
             &d.rule,

@@ -198,7 +198,7 @@ impl Ignore {
             .is_none_or(|r| matches!(r.meta.kind, "phrase" | "pattern"));
         Ignore {
             uri: uri.as_str().to_owned(),
-            rule: d.rule.clone(),
+            rule: d.rule.to_string(),
             text: by_words.then(|| {
                 draft
                     .slice(d.span.clone())

@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use crate::context::{Context, NoContact};
 use crate::conversation::{Message, SpanMap, ThreadFacts};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, SharedText};
 use crate::draft::Draft;
 use crate::error::{SourceError, TextFile, closest};
 use crate::lexicon::Lexicon;
@@ -45,11 +45,11 @@ pub const KINDS: &[&str] = &[
 /// Everything about a rule except how it checks: what `exlint rules` and `explain` show.
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
-    pub id: String,
+    pub id: SharedText,
     pub severity: Severity,
     pub summary: String,
     pub message: String,
-    pub help: String,
+    pub help: SharedText,
     pub guide: String,
     pub description: String,
     pub kind: &'static str,
@@ -653,7 +653,7 @@ impl RuleSet {
         }
         if !self.forced.is_empty() {
             for d in phrases.iter_mut().chain(out.iter_mut()) {
-                if let Some(&severity) = self.forced.get(&d.rule) {
+                if let Some(&severity) = self.forced.get(&*d.rule) {
                     d.severity = severity;
                 }
             }
@@ -713,7 +713,7 @@ impl RuleSet {
                     .filter(|d| d.rule == rule.meta.id)
                     .collect();
                 let fail = |problem: String| ExampleFailure {
-                    rule: rule.meta.id.clone(),
+                    rule: rule.meta.id.to_string(),
                     path: rule.meta.path.clone(),
                     line: ex.line,
                     text: ex.text.clone(),
@@ -995,11 +995,11 @@ fn compile_rule_with(
     }
     Ok(Rule {
         meta: RuleMeta {
-            id: id.to_owned(),
+            id: id.into(),
             severity,
             summary,
             message,
-            help,
+            help: help.into(),
             guide,
             description,
             kind,
@@ -1403,7 +1403,7 @@ good = "we need to talk about the car"
             severity,
             span,
             message: String::new(),
-            help: String::new(),
+            help: SharedText::default(),
             suggestion: None,
         };
         let kept = drop_shadowed(vec![
@@ -1459,7 +1459,7 @@ good = "we need to talk about the car"
                         severity: severities[next(3)],
                         span: start..start + next(15),
                         message: String::new(),
-                        help: String::new(),
+                        help: SharedText::default(),
                         suggestion: None,
                     }
                 })

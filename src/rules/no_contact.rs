@@ -142,7 +142,7 @@ impl NoContactCheck {
             severity: meta.severity,
             span: time_rule_span(cx.draft),
             message: fill(&meta.message, &vars),
-            help: fill(&meta.help, &vars),
+            help: fill(&meta.help, &vars).into(),
             suggestion: None,
         });
     }

@@ -11,7 +11,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostic::{Applicability, Diagnostic, Suggestion};
+use crate::diagnostic::{Applicability, Diagnostic, SharedText, Suggestion};
 use crate::error::SourceError;
 
 use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
@@ -100,7 +100,7 @@ struct Compiled {
     regex: Regex,
     whole_words: bool,
     message: Option<String>,
-    help: Option<String>,
+    help: Option<SharedText>,
     fix: Option<Fix>,
 }
 
@@ -124,7 +124,7 @@ impl PatternCheck {
                 regex,
                 whole_words: entry.whole_words,
                 message: entry.message,
-                help: entry.help,
+                help: entry.help.map(SharedText::from),
                 fix: entry.fix,
             });
         }

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, SharedText};
 use crate::lexicon::Lexicon;
 use crate::text::NormalizedView;
 
@@ -90,7 +90,7 @@ pub struct PhraseCheck {
 struct Group {
     severity: Option<Severity>,
     message: Option<String>,
-    help: Option<String>,
+    help: Option<SharedText>,
 }
 
 impl PhraseCheck {
@@ -116,7 +116,7 @@ impl PhraseCheck {
             groups.push(Group {
                 severity: Some(g.severity),
                 message: g.message,
-                help: g.help,
+                help: g.help.map(SharedText::from),
             });
         }
         Ok(PhraseCheck {

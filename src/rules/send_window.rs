@@ -137,7 +137,7 @@ impl SendWindowCheck {
             severity: meta.severity,
             span: time_rule_span(cx.draft),
             message: fill(&meta.message, &vars),
-            help: fill(&meta.help, &vars),
+            help: fill(&meta.help, &vars).into(),
             suggestion: None,
         });
     }

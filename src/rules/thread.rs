@@ -85,7 +85,7 @@ impl ThreadCheck {
             severity: meta.severity,
             span: first_line_span(cx.draft),
             message: fill(&meta.message, &vars),
-            help: fill(&meta.help, &vars),
+            help: fill(&meta.help, &vars).into(),
             suggestion: None,
         });
     }
