@@ -244,10 +244,11 @@ pub fn pieces_for(len: usize) -> usize {
 /// Byte offsets ↔ line/column. Lines end at `\n`, `\r\n` or a lone `\r`.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    /// Byte offset of the first byte of each line; always starts with 0.
-    starts: Vec<usize>,
+    /// Byte offset of the first byte of each line; always starts with 0. Found on first use, so
+    /// a run that reports no positions (`--quiet`, human output, which ariadne lays out) never
+    /// pays for it: 16 bytes a line, serial, on a long export.
+    starts: OnceCell<Vec<usize>>,
     len: usize,
-    text_is_ascii: bool,
     /// Kept so column conversions need no other argument.
     text: Box<str>,
 }
@@ -277,38 +278,42 @@ impl LineIndex {
 
     /// [`LineIndex::new`] that keeps `text` instead of a copy of it.
     pub fn from_string(text: String) -> LineIndex {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' => {
-                    if bytes.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    starts.push(i + 1);
-                }
-                _ => {}
-            }
-            i += 1;
-        }
         LineIndex {
-            starts,
+            starts: OnceCell::new(),
             len: text.len(),
-            text_is_ascii: text.is_ascii(),
             text: text.into_boxed_str(),
         }
     }
 
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = vec![0];
+            let mut after_cr = usize::MAX;
+            for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+                // "\r\n" is one line end: its line starts after the '\n'.
+                if bytes[i] == b'\n' && after_cr == i {
+                    *starts.last_mut().expect("pushed at the '\\r'") = i + 1;
+                } else {
+                    starts.push(i + 1);
+                }
+                if bytes[i] == b'\r' {
+                    after_cr = i + 1;
+                }
+            }
+            starts
+        })
+    }
+
     pub fn line_count(&self) -> usize {
-        self.starts.len()
+        self.starts().len()
     }
 
     /// The byte range of a 0-based line, without its line ending.
     pub fn line_span(&self, line: usize) -> Range<usize> {
-        let start = self.starts[line.min(self.starts.len() - 1)];
-        let mut end = self.starts.get(line + 1).copied().unwrap_or(self.len);
+        let starts = self.starts();
+        let start = starts[line.min(starts.len() - 1)];
+        let mut end = starts.get(line + 1).copied().unwrap_or(self.len);
         let bytes = self.text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
@@ -319,18 +324,18 @@ impl LineIndex {
     /// The 0-based line holding `offset` (clamped to the text).
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = offset.min(self.len);
-        self.starts.partition_point(|&s| s <= offset) - 1
+        self.starts().partition_point(|&s| s <= offset) - 1
     }
 
     /// Byte offset → 0-based line and column in `unit`. Offsets inside a char round down.
     pub fn line_col(&self, offset: usize, unit: ColumnUnit) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.len));
         let line = self.line_of(offset);
-        let start = self.starts[line];
+        let start = self.starts()[line];
         let segment = &self.text[start..offset];
         let col = match unit {
             ColumnUnit::Byte => segment.len(),
-            _ if self.text_is_ascii => segment.len(),
+            _ if segment.is_ascii() => segment.len(),
             ColumnUnit::Utf16 => segment.encode_utf16().count(),
             ColumnUnit::Char => segment.chars().count(),
         };
@@ -340,7 +345,7 @@ impl LineIndex {
     /// 0-based line and column in `unit` → byte offset. A column past the end of the line clamps
     /// to the line's end; a column inside a char (a UTF-16 surrogate half) rounds down.
     pub fn offset(&self, pos: LineCol, unit: ColumnUnit) -> usize {
-        if pos.line >= self.starts.len() {
+        if pos.line >= self.starts().len() {
             return self.len;
         }
         let span = self.line_span(pos.line);
@@ -386,6 +391,30 @@ mod tests {
             idx.line_col(7, ColumnUnit::Char),
             LineCol { line: 3, col: 0 }
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 512, failure_persistence: None, ..Default::default()
+        })]
+        /// Line starts found with memchr are the ones a byte-by-byte walk finds.
+        #[test]
+        fn line_starts_match_a_byte_walk(text in "[a\r\n\u{e9}\u{2028}]{0,40}") {
+            let bytes = text.as_bytes();
+            let mut want = vec![0];
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                if matches!(bytes[i], b'\n' | b'\r') {
+                    want.push(i + 1);
+                }
+                i += 1;
+            }
+            let idx = LineIndex::new(&text);
+            proptest::prop_assert_eq!(idx.starts(), &want[..]);
+        }
     }
 
     #[test]
