@@ -114,6 +114,7 @@ fn review_1_year_export_8_mb(bencher: Bencher) {
                 at: None,
                 thread: None,
                 default_now: true,
+                cache: None,
             };
             check_bytes(bytes, "export.txt", &run)
                 .unwrap()

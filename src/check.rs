@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::draft::Draft;
 use crate::input::{self, Input};
 use crate::render::Timing;
-use crate::rules::RuleSet;
+use crate::rules::{LintCache, RuleSet};
 
 /// What every input of one run shares.
 pub struct Run<'a> {
@@ -24,6 +24,8 @@ pub struct Run<'a> {
     /// CLI); `false` leaves it unset, so the time rules stay quiet (an editor told not to judge
     /// the time while the user types).
     pub default_now: bool,
+    /// Where an editor keeps one document's work between re-lints (`RuleSet::check_cached`).
+    pub cache: Option<&'a LintCache>,
 }
 
 /// One input's results.
@@ -52,7 +54,10 @@ pub fn check_bytes(bytes: Vec<u8>, path: &str, run: &Run<'_>) -> Result<Checked,
             } else {
                 draft.with_send_time(None)
             };
-            let diagnostics = run.rules.check(&draft);
+            let diagnostics = match run.cache {
+                Some(cache) => run.rules.check_cached(&draft, cache),
+                None => run.rules.check(&draft),
+            };
             let timing = Timing {
                 send_time: draft.send_time().cloned(),
                 send_after: run.rules.send_after(&draft),
@@ -117,6 +122,7 @@ mod tests {
             at,
             thread: None,
             default_now: true,
+            cache: None,
         }
     }
 
@@ -174,6 +180,7 @@ mod tests {
             at: None,
             thread: None,
             default_now: false,
+            cache: None,
         };
         let c = check_bytes(b"hey, hope you're well".to_vec(), "d.txt", &quiet).unwrap();
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);

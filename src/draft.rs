@@ -164,15 +164,16 @@ impl Draft {
     /// (`text::blank_line_cuts`), each on its own thread: the same results as computing them
     /// whole, sooner for a long draft. Each part's normalized view is built on its thread, handed
     /// to `also` (the phrase walk: no phrase crosses a blank line) and dropped there, so no view
-    /// of the whole text is ever held; `also`'s results come back in order. `None` when the
-    /// parts are already computed or the body has no place to cut.
+    /// of the whole text is ever held. `also`'s results come back in order, each with the source
+    /// offset of its part (they are in offsets from the part's start). `None` when the parts
+    /// are already computed or the body has no place to cut.
     pub fn prepare_in_pieces<T: Send>(
         &self,
         lexicon: &Lexicon,
         pieces: usize,
         also: impl Fn(&NormalizedView) -> T + Sync,
-    ) -> Option<Vec<T>> {
-        if self.normalized.get().is_some() || self.words.get().is_some() {
+    ) -> Option<Vec<(usize, T)>> {
+        if self.is_prepared() {
             return None;
         }
         let body = self.body();
@@ -180,17 +181,9 @@ impl Draft {
         if cuts.len() <= 2 {
             return None;
         }
-        let base = self.body.start;
         let also = &also;
-        let part = move |w: &[usize]| {
-            let (text, base) = (&body[w[0]..w[1]], base + w[0]);
-            let words = text::words(text, base);
-            let found = also(&NormalizedView::build_on(text, base, &words, lexicon));
-            let sentences = text::sentences(text, base);
-            let paragraphs = text::paragraphs(text, base);
-            (words, sentences, paragraphs, found)
-        };
-        let parts: Vec<_> = std::thread::scope(|s| {
+        let part = move |w: &[usize]| Piece::compute(&body[w[0]..w[1]], lexicon, also);
+        let parts: Vec<Piece<T>> = std::thread::scope(|s| {
             let rest: Vec<_> = cuts[1..]
                 .windows(2)
                 .map(|w| s.spawn(move || part(w)))
@@ -203,20 +196,41 @@ impl Draft {
                 }))
                 .collect()
         });
-        // Grow the first part's buffers rather than copy every part into new ones.
-        let mut parts = parts.into_iter();
-        let (mut words, mut sentences, mut paragraphs, found) = parts.next()?;
-        let mut out = vec![found];
-        for (w, s, p, found) in parts {
-            out.push(found);
-            words.extend(w);
-            sentences.extend(s);
-            paragraphs.extend(p);
+        self.set_pieces(&cuts, &parts.iter().collect::<Vec<_>>());
+        let base = self.body.start;
+        Some(
+            cuts.iter()
+                .zip(parts)
+                .map(|(&cut, p)| (base + cut, p.found))
+                .collect(),
+        )
+    }
+
+    /// Whether words, sentences, paragraphs or the view are computed already.
+    pub fn is_prepared(&self) -> bool {
+        self.normalized.get().is_some() || self.words.get().is_some()
+    }
+
+    /// Set the draft's words, sentences and paragraphs from the pieces of its body, cut at
+    /// `cuts` (body offsets, `0` first and the body's length last, as `text::blank_line_cuts`
+    /// gives them), in order. Does nothing when they are set already.
+    pub fn set_pieces<T>(&self, cuts: &[usize], pieces: &[&Piece<T>]) {
+        debug_assert_eq!(cuts.len(), pieces.len() + 1);
+        if self.is_prepared() {
+            return;
         }
-        let _ = self.words.set(words);
-        let _ = self.sentences.set(sentences);
-        let _ = self.paragraphs.set(paragraphs);
-        Some(out)
+        let base = self.body.start;
+        let join = |part: fn(&Piece<T>) -> &[Range<usize>]| -> Vec<Range<usize>> {
+            let mut all = Vec::with_capacity(pieces.iter().map(|p| part(p).len()).sum());
+            for (&cut, piece) in cuts.iter().zip(pieces) {
+                let at = base + cut;
+                all.extend(part(piece).iter().map(|r| r.start + at..r.end + at));
+            }
+            all
+        };
+        let _ = self.words.set(join(|p| &p.words));
+        let _ = self.sentences.set(join(|p| &p.sentences));
+        let _ = self.paragraphs.set(join(|p| &p.paragraphs));
     }
 
     /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always
@@ -225,6 +239,32 @@ impl Draft {
         self.normalized.get_or_init(|| {
             NormalizedView::build_on(self.body(), self.body.start, self.words(), lexicon)
         })
+    }
+}
+
+/// One piece of a body cut at blank lines (`text::blank_line_cuts`): its words, sentences and
+/// paragraphs, in byte offsets from the piece's first byte, and what a check found in its
+/// normalized view (built, used and dropped by `compute`). Nothing crosses a blank line, so the
+/// pieces of a body, shifted to their places, are the body's own parts (`Draft::set_pieces`),
+/// and a piece whose text did not change need not be computed again (an editor's keystroke).
+#[derive(Debug, Clone)]
+pub struct Piece<T> {
+    pub words: Vec<Range<usize>>,
+    pub sentences: Vec<Range<usize>>,
+    pub paragraphs: Vec<Range<usize>>,
+    pub found: T,
+}
+
+impl<T> Piece<T> {
+    pub fn compute(text: &str, lexicon: &Lexicon, also: impl Fn(&NormalizedView) -> T) -> Piece<T> {
+        let words = text::words(text, 0);
+        let found = also(&NormalizedView::build_on(text, 0, &words, lexicon));
+        Piece {
+            words,
+            sentences: text::sentences(text, 0),
+            paragraphs: text::paragraphs(text, 0),
+            found,
+        }
     }
 }
 

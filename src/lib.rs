@@ -28,7 +28,7 @@ pub use diagnostic::{Applicability, Diagnostic, FailOn, Severity, SharedText, Su
 pub use draft::{ColumnUnit, Draft, LineCol, LineIndex};
 pub use error::SourceError;
 pub use lexicon::Lexicon;
-pub use rules::{Rule, RuleMeta, RuleSet};
+pub use rules::{LintCache, Rule, RuleMeta, RuleSet};
 
 /// Lint one draft with a rule set. The one entry point the CLI, the renderers' tests and the
 /// editor server share.

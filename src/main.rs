@@ -349,6 +349,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             at: p.at.clone(),
             thread: p.thread.clone(),
             default_now: true,
+            cache: None,
         };
         let result = bytes.and_then(|bytes| {
             check_bytes(bytes, &shown, &run).map(|mut c| {

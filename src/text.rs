@@ -129,11 +129,13 @@ pub fn blank_line_cuts(text: &str, pieces: usize) -> Vec<usize> {
     let mut at = step;
     while step > 0 && at < bytes.len() {
         let from = at.max(*cuts.last().unwrap_or(&0));
-        let Some(cut) = (from..bytes.len()).find_map(|i| match &bytes[i..] {
-            [b'\n', b'\n', ..] => Some(i + 2),
-            [b'\n', b'\r', b'\n', ..] => Some(i + 3),
-            _ => None,
-        }) else {
+        let Some(cut) =
+            memchr::memchr_iter(b'\n', &bytes[from..]).find_map(|i| match &bytes[from + i..] {
+                [b'\n', b'\n', ..] => Some(from + i + 2),
+                [b'\n', b'\r', b'\n', ..] => Some(from + i + 3),
+                _ => None,
+            })
+        else {
             break;
         };
         if cut >= bytes.len() {

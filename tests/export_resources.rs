@@ -84,6 +84,7 @@ fn review(export: String, rules: &RuleSet, ignore: &IgnoreList) -> Cost {
         at: None,
         thread: None,
         default_now: true,
+        cache: None,
     };
     let before = LIVE.load(Relaxed);
     PEAK.store(before, Relaxed);

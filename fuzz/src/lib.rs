@@ -123,6 +123,7 @@ pub fn draft(data: &[u8]) {
         at: None,
         thread: None,
         default_now: true,
+        cache: None,
     };
     let Ok(checked) = check_bytes(data.to_vec(), "fuzz.txt", &run) else {
         return;

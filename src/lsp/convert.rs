@@ -11,6 +11,8 @@ use lsp_types::{
     TextDocumentContentChangeEvent, Uri,
 };
 
+use serde_json::{Map, Value};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::draft::{ColumnUnit, LineCol, LineIndex};
 
@@ -78,19 +80,53 @@ pub fn severity(severity: Severity) -> DiagnosticSeverity {
 
 /// An exlint finding as an LSP diagnostic: the rule id is the code, the help follows the message.
 pub fn diagnostic(index: &LineIndex, d: &Diagnostic, unit: ColumnUnit) -> lsp_types::Diagnostic {
-    let message = if d.help.is_empty() {
-        d.message.clone()
-    } else {
-        format!("{}\nhelp: {}", d.message, d.help)
-    };
     lsp_types::Diagnostic {
         range: range(index, d.span.clone(), unit),
         severity: Some(severity(d.severity)),
         code: Some(NumberOrString::String(d.rule.to_string())),
-        source: Some("exlint".to_owned()),
-        message,
+        source: Some(SOURCE.to_owned()),
+        message: message(d),
         ..lsp_types::Diagnostic::default()
     }
+}
+
+const SOURCE: &str = "exlint";
+
+fn message(d: &Diagnostic) -> String {
+    if d.help.is_empty() {
+        d.message.clone()
+    } else {
+        format!("{}\nhelp: {}", d.message, d.help)
+    }
+}
+
+/// `diagnostic` as the JSON a `publishDiagnostics` notification carries, built directly: going
+/// through the lsp-types struct copies every string into the JSON tree, and a draft can have
+/// hundreds of findings on each keystroke.
+pub fn diagnostic_json(index: &LineIndex, d: &Diagnostic, unit: ColumnUnit) -> Value {
+    let position = |offset: usize| {
+        let p = position(index, offset, unit);
+        let mut m = Map::new();
+        m.insert("line".to_owned(), p.line.into());
+        m.insert("character".to_owned(), p.character.into());
+        Value::Object(m)
+    };
+    let mut range = Map::new();
+    range.insert("start".to_owned(), position(d.span.start));
+    range.insert("end".to_owned(), position(d.span.end));
+    // The LSP numbers of `severity`'s constants.
+    let level = match d.severity {
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    let mut m = Map::new();
+    m.insert("range".to_owned(), Value::Object(range));
+    m.insert("severity".to_owned(), level.into());
+    m.insert("code".to_owned(), d.rule.to_string().into());
+    m.insert("source".to_owned(), SOURCE.into());
+    m.insert("message".to_owned(), message(d).into());
+    Value::Object(m)
 }
 
 /// Apply one `didChange` content change to `text`. A change without a range replaces everything.
@@ -294,5 +330,31 @@ mod tests {
         assert_eq!(lsp.source.as_deref(), Some("exlint"));
         assert_eq!(lsp.severity, Some(DiagnosticSeverity::ERROR));
         assert_eq!(lsp.message, "a plea\nhelp: say it once");
+    }
+
+    /// The JSON built by hand is what serializing the lsp-types diagnostic gives.
+    #[test]
+    fn diagnostic_json_is_the_serialized_diagnostic() {
+        let index = LineIndex::new("pls come back\n\u{1F97A} i miss u");
+        for (span, severity, help) in [
+            (0..3, Severity::Error, "say it once"),
+            (19..25, Severity::Warning, ""),
+            (14..18, Severity::Info, "x"),
+        ] {
+            let d = Diagnostic {
+                rule: "begging".into(),
+                severity,
+                span,
+                message: "a plea".into(),
+                help: help.into(),
+                suggestion: None,
+            };
+            for unit in [ColumnUnit::Utf16, ColumnUnit::Byte, ColumnUnit::Char] {
+                assert_eq!(
+                    diagnostic_json(&index, &d, unit),
+                    serde_json::to_value(diagnostic(&index, &d, unit)).unwrap()
+                );
+            }
+        }
     }
 }

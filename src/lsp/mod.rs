@@ -49,7 +49,7 @@ use crate::check::{Run, check_bytes};
 use crate::diagnostic::Diagnostic;
 use crate::draft::{ColumnUnit, Draft, LineIndex};
 use crate::error::SourceError;
-use crate::rules::RuleSet;
+use crate::rules::{LintCache, RuleSet};
 use folders::{Folder, Folders, LoadError};
 use settings::{Clock, SendTime};
 
@@ -167,6 +167,8 @@ struct Document {
     linted: bool,
     /// The findings for the current text; `None` when the text changed since.
     result: Option<Linted>,
+    /// The work of the last lint, piece by piece, for the next one.
+    cache: LintCache,
 }
 
 /// A document as linted: the draft (whose line index converts positions), its visible findings,
@@ -394,6 +396,7 @@ impl Server {
                             text: doc.text,
                             linted,
                             result: None,
+                            cache: LintCache::default(),
                         },
                     );
                 }
@@ -706,18 +709,19 @@ impl Server {
             let doc = self.docs.get(uri)?;
             let linted = self.lint(uri, doc, folder);
             let version = doc.version;
+            let index = linted.draft.line_index();
             let diagnostics = linted
                 .problem
                 .iter()
-                .cloned()
+                .map(|p| serde_json::to_value(p).unwrap_or_default())
                 .chain(
                     linted
                         .diagnostics
                         .iter()
-                        .map(|d| convert::diagnostic(linted.draft.line_index(), d, self.unit)),
+                        .map(|d| convert::diagnostic_json(index, d, self.unit)),
                 )
                 .collect();
-            self.publish(uri.clone(), diagnostics, Some(version));
+            self.publish_json(uri, diagnostics, Some(version));
             self.docs.get_mut(uri)?.result = Some(linted);
         }
         self.docs.get(uri)?.result.as_ref()
@@ -756,6 +760,7 @@ impl Server {
             at: None,
             thread: None,
             default_now,
+            cache: Some(&doc.cache),
         };
         let name = convert::uri_to_path(uri)
             .map_or_else(|| uri.as_str().to_owned(), |p| p.display().to_string());
@@ -888,6 +893,23 @@ impl Server {
             diagnostics,
             version,
         });
+    }
+
+    /// `publish`, with the diagnostics as JSON already (`convert::diagnostic_json`).
+    fn publish_json(&self, uri: &Uri, diagnostics: Vec<serde_json::Value>, version: Option<i32>) {
+        let mut params = serde_json::Map::new();
+        params.insert("uri".to_owned(), uri.as_str().into());
+        params.insert("diagnostics".to_owned(), diagnostics.into());
+        if let Some(version) = version {
+            params.insert("version".to_owned(), version.into());
+        }
+        let _ = self.sender.send(
+            Notification {
+                method: <note::PublishDiagnostics as note::Notification>::METHOD.to_owned(),
+                params: params.into(),
+            }
+            .into(),
+        );
     }
 
     fn params<P: serde::de::DeserializeOwned>(&self, n: Notification) -> Option<P> {

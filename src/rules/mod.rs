@@ -12,7 +12,7 @@ pub mod registry;
 pub mod send_window;
 pub mod thread;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
@@ -24,12 +24,13 @@ use toml::Spanned;
 use crate::context::{Context, NoContact};
 use crate::conversation::{Message, SpanMap, ThreadFacts};
 use crate::diagnostic::{Diagnostic, Severity, SharedText};
-use crate::draft::Draft;
+use crate::draft::{Draft, Piece};
 use crate::error::{SourceError, TextFile, closest};
 use crate::lexicon::Lexicon;
-use crate::text::NormalizedView;
+use crate::text::{self, NormalizedView};
 
 use phrase::{PhraseIndex, PhraseMatch};
+use rustc_hash::FxHashMap;
 
 /// The rule kinds, by the name a rule file gives in `[check] kind = "..."`.
 pub const KINDS: &[&str] = &[
@@ -292,6 +293,79 @@ impl CompileCx<'_> {
     }
 }
 
+/// How `check_split` does the long work (segmenting, normalizing, the phrase walk).
+enum Split<'c> {
+    /// In this many pieces on as many threads (1: whole, on this thread).
+    Threads(usize),
+    /// Piece by piece at every blank line, through a cache.
+    Cached(&'c LintCache),
+}
+
+/// What an editor keeps between re-lints of one document: for each piece of the text between
+/// blank lines, its words, sentences, paragraphs and phrase matches, keyed by the piece's text.
+/// A keystroke changes one piece; the others come from here. Holds only the pieces of the last
+/// text linted, and starts afresh when another rule set uses it.
+#[derive(Debug, Default)]
+pub struct LintCache {
+    inner: RefCell<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    /// The `RuleSet::id` the pieces were matched with.
+    rules: u64,
+    pieces: FxHashMap<Box<str>, Piece<Vec<Found>>>,
+}
+
+impl LintCache {
+    /// Set the draft's parts from its pieces (cached or computed now) and return the phrase
+    /// matches in source offsets. `None` when the draft's parts are computed already.
+    fn prepare(&self, set: &RuleSet, draft: &Draft) -> Option<Vec<Found>> {
+        if draft.is_prepared() {
+            return None;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let mut old = std::mem::take(&mut inner.pieces);
+        if inner.rules != set.id {
+            old.clear();
+            inner.rules = set.id;
+        }
+        let body = draft.body();
+        // A cut at every blank line: an edit changes the fewest bytes of pieces.
+        let cuts = text::blank_line_cuts(body, body.len());
+        let mut fresh: FxHashMap<Box<str>, Piece<Vec<Found>>> = FxHashMap::default();
+        for w in cuts.windows(2) {
+            let piece = &body[w[0]..w[1]];
+            if !fresh.contains_key(piece) {
+                let parts = old
+                    .remove(piece)
+                    .unwrap_or_else(|| Piece::compute(piece, &set.lexicon, |v| set.find(v)));
+                fresh.insert(piece.into(), parts);
+            }
+        }
+        let pieces: Vec<&Piece<Vec<Found>>> =
+            cuts.windows(2).map(|w| &fresh[&body[w[0]..w[1]]]).collect();
+        draft.set_pieces(&cuts, &pieces);
+        let base = draft.body_span().start;
+        let found = cuts
+            .iter()
+            .zip(&pieces)
+            .flat_map(|(&cut, p)| p.found.iter().map(move |f| f.shifted(base + cut)))
+            .collect();
+        inner.pieces = fresh;
+        Some(found)
+    }
+
+    /// How many pieces it holds (for tests).
+    pub fn len(&self) -> usize {
+        self.inner.borrow().pieces.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What a check sees while it runs: the draft, and the phrase matches (found once, lazily, for all
 /// rules together).
 pub struct Ctx<'a> {
@@ -314,6 +388,14 @@ pub struct Found {
 impl Found {
     fn key(&self) -> (u32, usize, usize) {
         (self.owner, self.span.start, self.span.end)
+    }
+
+    fn shifted(&self, by: usize) -> Found {
+        Found {
+            owner: self.owner,
+            span: self.span.start + by..self.span.end + by,
+            quoted: self.quoted,
+        }
     }
 
     /// Resolve the matches `find` returned for `view` (sorted by owner, then position: so is the
@@ -450,6 +532,9 @@ pub struct RuleSet {
     forced: HashMap<String, Severity>,
     /// A config's `allow` list, normalized: findings whose words read the same never fire.
     allow: Vec<String>,
+    /// Tells rule sets apart for a `LintCache` (phrase matches depend on the lexicon and the
+    /// phrases, fixed at compile time).
+    id: u64,
 }
 
 impl RuleSet {
@@ -540,6 +625,10 @@ impl RuleSet {
             context: Context::default(),
             forced,
             allow: Vec::new(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -615,6 +704,13 @@ impl RuleSet {
         self.check_in(draft, &self.context)
     }
 
+    /// `check`, keeping each blank-line piece's work in `cache` and reusing what it holds for
+    /// pieces whose text is unchanged: an editor re-linting after a keystroke redoes only the
+    /// paragraph that changed. Finds exactly what `check` does.
+    pub fn check_cached(&self, draft: &Draft, cache: &LintCache) -> Vec<Diagnostic> {
+        self.check_split(draft, &self.context, Split::Cached(cache))
+    }
+
     fn check_in(&self, draft: &Draft, context: &Context) -> Vec<Diagnostic> {
         let pieces = crate::draft::pieces_for(draft.body().len());
         self.check_in_pieces(draft, context, pieces)
@@ -622,21 +718,36 @@ impl RuleSet {
 
     /// `check_in`, doing the long work in `pieces` parts on as many threads (`pieces_for`).
     fn check_in_pieces(&self, draft: &Draft, context: &Context, pieces: usize) -> Vec<Diagnostic> {
+        self.check_split(draft, context, Split::Threads(pieces))
+    }
+
+    /// The phrase matches of one view, resolved to spans.
+    fn find(&self, view: &NormalizedView) -> Vec<Found> {
+        Found::resolve(view, self.phrases.find(view))
+    }
+
+    fn check_split(&self, draft: &Draft, context: &Context, split: Split<'_>) -> Vec<Diagnostic> {
         let cx = Ctx {
             draft,
             set: self,
             context,
             matches: OnceCell::new(),
         };
-        if pieces > 1 {
-            let found = draft.prepare_in_pieces(&self.lexicon, pieces, |v| {
-                Found::resolve(v, self.phrases.find(v))
-            });
-            if let Some(found) = found {
-                let mut all: Vec<Found> = found.into_iter().flatten().collect();
-                all.sort_by_key(Found::key);
-                let _ = cx.matches.set(all);
-            }
+        let found = match split {
+            Split::Threads(pieces) if pieces > 1 => draft
+                .prepare_in_pieces(&self.lexicon, pieces, |v| self.find(v))
+                .map(|parts| {
+                    parts
+                        .into_iter()
+                        .flat_map(|(at, found)| found.into_iter().map(move |f| f.shifted(at)))
+                        .collect()
+                }),
+            Split::Threads(_) => None,
+            Split::Cached(cache) => cache.prepare(self, draft),
+        };
+        if let Some(mut all) = found {
+            all.sort_by_key(Found::key);
+            let _ = cx.matches.set(all);
         }
         let mut out = Vec::new();
         let mut phrases = Vec::new();
@@ -1208,6 +1319,37 @@ mod tests {
             let cut = set.check_in_pieces(&Draft::new(text), &set.context, pieces);
             proptest::prop_assert_eq!(cut, whole);
         }
+
+        /// Linting through a cache after an edit finds what linting the edited text afresh
+        /// does, whatever pieces the cache kept from the text before.
+        #[test]
+        fn cached_lint_after_an_edit_is_a_fresh_lint(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "please come back", "i miss u", "we need to talk", "“we need",
+                    "ARE YOU UP", "sorry sorry", "lol", "why??", "i", ".", "\n",
+                    "\n\n", "\n\n", "\n\r\n", " ", "😭", "\"", "pleeease",
+                ][..]),
+                0..40,
+            ),
+            at in 0usize..40,
+            remove in 0usize..3,
+            insert in proptest::sample::select(&["", "\n\n", "miss", " u", "\n", "PLEASE"][..]),
+        ) {
+            let set = builtin_set();
+            let cache = LintCache::default();
+            let before: String = parts.concat();
+            let first = set.check_cached(&Draft::new(before.clone()), &cache);
+            proptest::prop_assert_eq!(first, set.check(&Draft::new(before)));
+            // The edit: `remove` parts at `at` give way to `insert`.
+            let mut edited = parts.clone();
+            let at = at.min(edited.len());
+            let end = (at + remove).min(edited.len());
+            edited.splice(at..end, [insert]);
+            let after: String = edited.concat();
+            let cached = set.check_cached(&Draft::new(after.clone()), &cache);
+            proptest::prop_assert_eq!(cached, set.check(&Draft::new(after)));
+        }
     }
 
     /// Linting a long draft in pieces on several threads (segmenting, normalizing and walking
@@ -1237,6 +1379,57 @@ mod tests {
                 "{pieces} pieces"
             );
         }
+    }
+
+    /// A document edited in an editor, linted through one cache at each step, gets the findings
+    /// of a fresh lint every time, and the cache keeps only the pieces of the latest text.
+    #[test]
+    fn cached_lint_follows_a_document_through_edits() {
+        let set = builtin_set();
+        let cache = LintCache::default();
+        let mut text = corpus_as_one_text();
+        let edits: [&dyn Fn(&mut String); 5] = [
+            &|t| t.insert_str(t.len() / 2, " pls come back "),
+            &|t| {
+                let blank = t.find("\n\n").unwrap();
+                t.replace_range(blank..blank + 2, "\n");
+            },
+            &|t| t.insert_str(t.len() / 3, "\n\nWE NEED TO TALK\n\n"),
+            &|t| t.truncate(t.len() * 2 / 3),
+            &|t| t.insert_str(0, "i miss u"),
+        ];
+        let check = |text: &str| {
+            let cached = set.check_cached(&Draft::new(text.to_owned()), &cache);
+            assert!(
+                cached == set.check(&Draft::new(text.to_owned())),
+                "cached != fresh"
+            );
+            assert!(cached.len() > 100, "{} findings", cached.len());
+        };
+        check(&text);
+        let pieces = cache.len();
+        for edit in edits {
+            edit(&mut text);
+            check(&text);
+        }
+        assert!(pieces > 100, "{pieces} pieces");
+        let distinct: std::collections::HashSet<&str> = {
+            let cuts = text::blank_line_cuts(&text, text.len());
+            cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect()
+        };
+        assert_eq!(cache.len(), distinct.len());
+        // Another rule set starts the cache afresh rather than reuse matches it did not make
+        // (its phrase owners mean other things).
+        let other = RuleSet::from_sources(&[(
+            "miss",
+            "severity = \"warning\"\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\n\
+             guide = \"g\"\ndescription = \"d\"\n[check]\nkind = \"count\"\n\
+             phrases = [\"miss (u|you)\"]\nmax = 0\n",
+        )])
+        .unwrap();
+        let found = other.check_cached(&Draft::new(text.clone()), &cache);
+        assert!(!found.is_empty());
+        assert!(found == other.check(&Draft::new(text)));
     }
 
     /// The built-in rules' phrase automaton, built from scratch and encoded.
