@@ -1063,7 +1063,9 @@ fn compile_rule_with(
     let mut examples = Vec::with_capacity(example.len());
     for ex in example {
         let span = ex.span();
-        let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
+        let line = memchr::memchr_iter(b'\n', &source.as_bytes()[..span.start.min(source.len())])
+            .count()
+            + 1;
         let mut ex = ex.into_inner();
         let setup = example_setup(&ex, path, source, span.clone())?;
         let (bad, text) = match (ex.bad.take(), ex.good.take()) {
