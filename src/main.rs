@@ -119,17 +119,40 @@ fn locations(start_dir: PathBuf) -> Locations {
 /// The absolute folder a draft's config search starts in: its own folder, or the current one for
 /// standard input.
 fn start_dir_for(draft: &Path) -> PathBuf {
-    let cwd = cwd();
-    if draft == Path::new("-") {
-        return cwd;
+    StartDirs::new().get(draft)
+}
+
+/// `start_dir_for` for many drafts: the current folder is read once and each folder is made
+/// canonical once, so a thousand drafts in one folder cost a thousand `stat`s, not ten thousand
+/// system calls before the first draft is read.
+struct StartDirs {
+    cwd: PathBuf,
+    canonical: HashMap<PathBuf, PathBuf>,
+}
+
+impl StartDirs {
+    fn new() -> StartDirs {
+        StartDirs {
+            cwd: cwd(),
+            canonical: HashMap::new(),
+        }
     }
-    let dir = if draft.is_dir() {
-        draft
-    } else {
-        draft.parent().unwrap_or(Path::new(""))
-    };
-    let abs = cwd.join(dir);
-    abs.canonicalize().unwrap_or(abs)
+
+    fn get(&mut self, draft: &Path) -> PathBuf {
+        if draft == Path::new("-") {
+            return self.cwd.clone();
+        }
+        let dir = if draft.is_dir() {
+            draft
+        } else {
+            draft.parent().unwrap_or(Path::new(""))
+        };
+        let abs = self.cwd.join(dir);
+        self.canonical
+            .entry(abs)
+            .or_insert_with_key(|abs| abs.canonicalize().unwrap_or_else(|_| abs.clone()))
+            .clone()
+    }
 }
 
 /// The config for drafts in `start_dir`, with the command line's layer on top.
@@ -217,7 +240,8 @@ fn prepare(config: &Config, args: &CheckArgs) -> Result<Prepared, Failure> {
 /// "Now" for resolving send times: `EXLINT_NOW` (RFC 3339, for reproducible runs and tests), else
 /// the clock, in the writer's time zone.
 fn now(tz: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
-    let system = jiff::Zoned::now().with_time_zone(tz.clone());
+    // Not `Zoned::now()`: that finds the system's zone first, which loads the time zone database.
+    let system = jiff::Timestamp::now().to_zoned(tz.clone());
     match std::env::var("EXLINT_NOW") {
         Ok(pinned) if !pinned.is_empty() => exlint::time::parse_send_time(&pinned, &system)
             .map(|t| t.with_time_zone(tz.clone()))
@@ -230,7 +254,7 @@ fn now(tz: &jiff::tz::TimeZone) -> Result<jiff::Zoned, String> {
 /// defaults (the system's time zone; the rule file's no-contact length).
 fn context_from(args: &CheckArgs, config: &ResolvedConfig) -> Result<Context, String> {
     let timezone = match &args.timezone {
-        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+        Some(name) => exlint::time::time_zone(name).map_err(|_| {
             format!("--timezone: `{name}` is not an IANA time zone name like Europe/Berlin")
         })?,
         None => match &config.timezone {
@@ -285,8 +309,9 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
     let mut by_dir: HashMap<PathBuf, Arc<Prepared>> = HashMap::new();
     let mut by_files: HashMap<(Vec<PathBuf>, Option<PathBuf>), Arc<Prepared>> = HashMap::new();
     let mut prepared: Vec<Arc<Prepared>> = Vec::with_capacity(names.len());
+    let mut start_dirs = StartDirs::new();
     for name in &names {
-        let dir = start_dir_for(Path::new(name));
+        let dir = start_dirs.get(Path::new(name));
         if let Some(p) = by_dir.get(&dir) {
             prepared.push(p.clone());
             continue;

@@ -173,7 +173,7 @@ pub(crate) fn time_zone(
     file: &TextFile,
     name: &Spanned<String>,
 ) -> Result<jiff::tz::TimeZone, SourceError> {
-    jiff::tz::TimeZone::get(name.get_ref()).map_err(|_| {
+    crate::time::time_zone(name.get_ref()).map_err(|_| {
         let names: Vec<String> = jiff::tz::db()
             .available()
             .map(|n| n.as_str().to_owned())

@@ -244,17 +244,28 @@ pub fn read_limited(
         limit,
         export,
     };
-    let mut bytes = Vec::new();
     let smaller = limits.draft.min(limits.export);
+    let peek = PEEK.min(smaller.saturating_add(1));
+    // A file's size is known: room for all of it and the read that finds its end, so a small
+    // draft is one read and one empty read.
+    let mut bytes = match len {
+        Some(n) if n < peek => Vec::with_capacity(n as usize + 1),
+        _ => Vec::new(),
+    };
     (&mut reader)
-        .take(PEEK.min(smaller.saturating_add(1)))
+        .take(peek)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
+    // Fewer bytes than asked for: the reader is at its end already.
+    let at_end = (bytes.len() as u64) < peek;
     let export = limits.export != limits.draft && starts_like_export(&bytes);
     let limit = if export { limits.export } else { limits.draft };
     let read = bytes.len() as u64;
     if read > limit || len.is_some_and(|n| n > limit) {
         return Err(too_large(limit, export));
+    }
+    if at_end {
+        return Ok(bytes);
     }
     if let Some(n) = len {
         // One byte more than the rest, so the read that finds the end needs no new buffer.

@@ -1135,8 +1135,12 @@ fn example_setup(
         return Ok(None);
     }
     let err = |message: String| SourceError::at(path, source, span.clone(), message);
+    // Examples are judged with the time zone data built into exlint, not the machine's: the
+    // same verdict everywhere, and no walk over the system's zoneinfo folder at every start.
+    static BUNDLED: std::sync::LazyLock<jiff::tz::TimeZoneDatabase> =
+        std::sync::LazyLock::new(jiff::tz::TimeZoneDatabase::bundled);
     let timezone = match &ex.timezone {
-        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+        Some(name) => BUNDLED.get(name).map_err(|_| {
             err(format!(
                 "`timezone = {name:?}` is not an IANA time zone name"
             ))
