@@ -337,10 +337,12 @@ impl LintCache {
         for w in cuts.windows(2) {
             let piece = &body[w[0]..w[1]];
             if !fresh.contains_key(piece) {
-                let parts = old
-                    .remove(piece)
-                    .unwrap_or_else(|| Piece::compute(piece, &set.lexicon, |v| set.find(v)));
-                fresh.insert(piece.into(), parts);
+                // A kept piece keeps its key too: no copy of unchanged text per keystroke.
+                let (key, parts) = old.remove_entry(piece).unwrap_or_else(|| {
+                    let parts = Piece::compute(piece, &set.lexicon, |v| set.find(v));
+                    (piece.into(), parts)
+                });
+                fresh.insert(key, parts);
             }
         }
         let pieces: Vec<&Piece<Vec<Found>>> =
