@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use rustc_hash::FxHashMap as HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::lexicon::{ClauseRole, Lexicon};
@@ -11,36 +12,36 @@ use crate::lexicon::{ClauseRole, Lexicon};
 ///
 /// The same spans as `unicode_word_indices`, faster. The text is cut where ASCII whitespace is
 /// followed by another ASCII character: UAX #29 always breaks there, and no rule looks across it,
-/// so each piece segments on its own. All-ASCII pieces (most of them) go through the few word
-/// rules that apply to ASCII (`ascii_words`); a piece with anything else goes to
+/// so each piece segments on its own. All-ASCII stretches of pieces (most of the text) go through
+/// the few word rules that apply to ASCII (`ascii_words`); a piece with anything else goes to
 /// unicode-segmentation whole, so a mark after a space or a run of ideographic spaces segments as
 /// it would in the whole text. A property test holds the two equal on arbitrary text.
 pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
-    let mut flush = |from: usize, to: usize, ascii: bool| {
-        if ascii {
-            ascii_words(&bytes[from..to], base + from, &mut out);
-        } else {
-            out.extend(
-                text[from..to]
-                    .unicode_word_indices()
-                    .map(|(j, w)| base + from + j..base + from + j + w.len()),
-            );
+    // A cut: ASCII whitespace, then an ASCII character that is not whitespace.
+    let is_cut = |i: usize| {
+        i > 0 && i < bytes.len() && bytes[i].is_ascii() && !is_ascii_space(bytes[i]) && {
+            is_ascii_space(bytes[i - 1])
         }
     };
-    let mut start = 0;
-    let mut ascii = true;
-    for i in 0..bytes.len() {
-        let b = bytes[i];
-        if i > start && b.is_ascii() && !is_ascii_space(b) && is_ascii_space(bytes[i - 1]) {
-            flush(start, i, ascii);
-            start = i;
-            ascii = true;
-        }
-        ascii &= b.is_ascii();
+    let mut done = 0;
+    while let Some(k) = bytes[done..].iter().position(|b| !b.is_ascii()) {
+        let k = done + k;
+        // The piece around the first non-ASCII byte: from the cut before it to the cut after.
+        let from = (done + 1..=k).rev().find(|&i| is_cut(i)).unwrap_or(done);
+        let to = (k + 1..bytes.len())
+            .find(|&i| is_cut(i))
+            .unwrap_or(bytes.len());
+        ascii_words(&bytes[done..from], base + done, &mut out);
+        out.extend(
+            text[from..to]
+                .unicode_word_indices()
+                .map(|(j, w)| base + from + j..base + from + j + w.len()),
+        );
+        done = to;
     }
-    flush(start, bytes.len(), ascii);
+    ascii_words(&bytes[done..], base + done, &mut out);
     out
 }
 
@@ -50,6 +51,7 @@ fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
+/// How UAX #29 word rules see an ASCII byte.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum AsciiClass {
     Letter,
@@ -65,19 +67,30 @@ enum AsciiClass {
     Other,
 }
 
-fn ascii_class(b: u8) -> AsciiClass {
-    match b {
-        b'a'..=b'z' | b'A'..=b'Z' => AsciiClass::Letter,
-        b'0'..=b'9' => AsciiClass::Digit,
-        b'_' => AsciiClass::Underscore,
-        b':' => AsciiClass::MidLetter,
-        b',' | b';' => AsciiClass::MidNum,
-        b'.' | b'\'' => AsciiClass::MidNumLet,
-        _ => AsciiClass::Other,
+/// `AsciiClass` of every byte (non-ASCII bytes never reach it).
+static ASCII_CLASS: [AsciiClass; 256] = {
+    let mut table = [AsciiClass::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => AsciiClass::Letter,
+            b'0'..=b'9' => AsciiClass::Digit,
+            b'_' => AsciiClass::Underscore,
+            b':' => AsciiClass::MidLetter,
+            b',' | b';' => AsciiClass::MidNum,
+            b'.' | b'\'' => AsciiClass::MidNumLet,
+            _ => AsciiClass::Other,
+        };
+        b += 1;
     }
+    table
+};
+
+fn ascii_class(b: u8) -> AsciiClass {
+    ASCII_CLASS[b as usize]
 }
 
-/// UAX #29 words of an all-ASCII piece with no whitespace (rules WB5–WB13b restricted to ASCII),
+/// UAX #29 words of all-ASCII text (rules WB3–WB13b restricted to ASCII; whitespace breaks),
 /// keeping those with a letter or digit.
 fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
     use AsciiClass::*;
@@ -257,9 +270,11 @@ pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut current: Option<Range<usize>> = None;
     let mut start = 0;
-    for line in text.split_inclusive(['\n', '\r']) {
+    // Lines, each with its one ending ("\r" and "\n" each end one): memchr finds the ends.
+    let ends = memchr::memchr2_iter(b'\n', b'\r', text.as_bytes()).map(|i| i + 1);
+    for end in ends.chain((!text.ends_with(['\n', '\r'])).then_some(text.len())) {
+        let line = &text[start..end];
         let content = line.trim_end_matches(['\n', '\r']);
-        let end = start + line.len();
         if content.trim().is_empty() {
             // A lone "\r" before "\n" is part of a CRLF ending, not a blank line.
             if !(line == "\n" && text[..start].ends_with('\r')) {
@@ -269,7 +284,7 @@ pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
             }
         } else {
             let t = trim_span(content);
-            let span = start + t.start..start + t.end;
+            let span = base + start + t.start..base + start + t.end;
             current = Some(match current {
                 Some(p) => p.start..span.end,
                 None => span,
@@ -278,9 +293,7 @@ pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
         start = end;
     }
     out.extend(current);
-    out.into_iter()
-        .map(|r| base + r.start..base + r.end)
-        .collect()
+    out
 }
 
 /// Is this sentence a question? Its closing punctuation (after the last letter or digit) has a
@@ -304,8 +317,9 @@ fn trim_span(s: &str) -> Range<usize> {
 }
 
 /// One token of the normalized view: a word as the user typed it (its source span) and the
-/// canonical readings it may stand for ("ur" → "your" | "you are").
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// canonical readings it may stand for ("ur" → "your" | "you are"), shared by every token spelled
+/// the same way (its form).
+#[derive(Debug, Clone)]
 pub struct Token {
     /// Byte span of the user's own word in the source.
     pub span: Range<usize>,
@@ -320,14 +334,27 @@ pub struct Token {
     /// True when the word sits inside quotation marks (“…”, "…", «…», „…“): the writer is
     /// quoting a song, a title or someone else, not saying it.
     pub quoted: bool,
+    /// Index of the token's form (`NormalizedView::form_of`).
+    form: u32,
+}
+
+/// The readings of one spelling, computed once however often the text repeats it.
+#[derive(Debug, Clone)]
+struct Form {
+    /// Range into `NormalizedView::readings`.
     readings: Range<u32>,
+    role: ClauseRole,
 }
 
 /// The draft as matching sees it: lowercase, one kind of apostrophe, text-speak and contractions
 /// expanded, stretched letters shortened; every token keeps the span of the words it came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Natural text repeats its words, so readings belong to distinct spellings (forms), each
+/// normalized once: a token is its span, its flags and the index of its form.
+#[derive(Debug, Clone, Default)]
 pub struct NormalizedView {
     tokens: Vec<Token>,
+    forms: Vec<Form>,
     /// Each reading is a range into `words`.
     readings: Vec<Range<u32>>,
     /// Canonical words, each a range into `text`.
@@ -350,11 +377,12 @@ impl NormalizedView {
         lexicon: &Lexicon,
     ) -> NormalizedView {
         let mut view = NormalizedView {
-            tokens: Vec::with_capacity(text.len() / 5 + 1),
-            readings: Vec::with_capacity(text.len() / 5 + 1),
-            words: Vec::with_capacity(text.len() / 4 + 1),
-            text: String::with_capacity(text.len() + 16),
+            tokens: Vec::with_capacity(words.len()),
+            ..NormalizedView::default()
         };
+        // Each spelling as typed (case included) → its form.
+        let mut spellings: HashMap<&str, u32> =
+            HashMap::with_capacity_and_hasher(words.len().min(1 << 14), Default::default());
         let mut raw = String::new();
         let mut scratch = Vec::new();
         let mut prev_end = 0;
@@ -368,7 +396,7 @@ impl NormalizedView {
         while let Some((start, word)) = pieces.next() {
             let mut end = start + word.len();
             // "w/o", "b/c", "w/e": short words joined by a slash are one token.
-            if text[end..].starts_with('/') && word.chars().count() <= 2 {
+            if text.as_bytes().get(end) == Some(&b'/') && word.chars().count() <= 2 {
                 if let Some(&(next_start, next)) = pieces.peek() {
                     if next_start == end + 1 && next.chars().count() <= 2 {
                         end = next_start + next.len();
@@ -382,51 +410,16 @@ impl NormalizedView {
             let break_before = !view.tokens.is_empty() && !plain_gap && is_break(between);
             prev_end = end;
 
-            raw.clear();
             let source = &text[start..end];
-            if source.is_ascii() {
-                raw.push_str(source);
-                raw.make_ascii_lowercase();
-                if source.contains('`') {
-                    raw = raw.replace('`', "'");
+            let form = match spellings.get(source) {
+                Some(&form) => form,
+                None => {
+                    let form = view.add_form(source, lexicon, &mut raw, &mut scratch);
+                    spellings.insert(source, form);
+                    form
                 }
-            } else {
-                for c in source.chars() {
-                    match c {
-                        '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}' => raw.push('\''),
-                        c => raw.extend(c.to_lowercase()),
-                    }
-                }
-            }
-            // Most tokens read as themselves or as one table entry: those borrow, the rest
-            // (stretched letters, a dropped g) go through `readings`.
-            let first_reading = view.readings.len() as u32;
-            let role = if let Some(role) = lexicon.as_itself(&raw) {
-                let s = view.text.len() as u32;
-                view.text.push_str(&raw);
-                view.words.push(s..view.text.len() as u32);
-                view.readings
-                    .push(view.words.len() as u32 - 1..view.words.len() as u32);
-                role
-            } else {
-                let table = lexicon.get(&raw);
-                if table.is_none() {
-                    lexicon.readings(&raw, &mut scratch);
-                }
-                let readings = table.map_or(&scratch[..], |alts| &alts[..]);
-                for reading in readings {
-                    let first_word = view.words.len() as u32;
-                    for w in reading {
-                        let s = view.text.len() as u32;
-                        view.text.push_str(w);
-                        view.words.push(s..view.text.len() as u32);
-                    }
-                    view.readings.push(first_word..view.words.len() as u32);
-                }
-                readings
-                    .first()
-                    .map_or(ClauseRole::Plain, |r| lexicon.clause_role(r))
             };
+            let role = view.forms[form as usize].role;
             // Texts often skip punctuation: a clause also starts at an opener ("take me back i
             // miss u") and on both sides of an interjection ("u up lol cant sleep").
             let unpunctuated_edge = role != ClauseRole::Plain || after_interjection;
@@ -444,10 +437,69 @@ impl NormalizedView {
                     }
                     quotes.get(next_quote).is_some_and(|q| q.start <= start)
                 },
-                readings: first_reading..view.readings.len() as u32,
+                form,
             });
         }
         view
+    }
+
+    /// Normalize one spelling and record its readings as a new form.
+    fn add_form(
+        &mut self,
+        source: &str,
+        lexicon: &Lexicon,
+        raw: &mut String,
+        scratch: &mut Vec<Vec<String>>,
+    ) -> u32 {
+        raw.clear();
+        if source.is_ascii() {
+            raw.push_str(source);
+            raw.make_ascii_lowercase();
+            if source.contains('`') {
+                *raw = raw.replace('`', "'");
+            }
+        } else {
+            for c in source.chars() {
+                match c {
+                    '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}' => raw.push('\''),
+                    c => raw.extend(c.to_lowercase()),
+                }
+            }
+        }
+        // Most spellings read as themselves or as one table entry: those borrow, the rest
+        // (stretched letters, a dropped g) go through `readings`.
+        let first_reading = self.readings.len() as u32;
+        let role = if let Some(role) = lexicon.as_itself(raw) {
+            self.push_reading([raw.as_str()]);
+            role
+        } else {
+            let table = lexicon.get(raw);
+            if table.is_none() {
+                lexicon.readings(raw, scratch);
+            }
+            let readings = table.map_or(&scratch[..], |alts| &alts[..]);
+            for reading in readings {
+                self.push_reading(reading.iter().map(String::as_str));
+            }
+            readings
+                .first()
+                .map_or(ClauseRole::Plain, |r| lexicon.clause_role(r))
+        };
+        self.forms.push(Form {
+            readings: first_reading..self.readings.len() as u32,
+            role,
+        });
+        self.forms.len() as u32 - 1
+    }
+
+    fn push_reading<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
+        let first_word = self.words.len() as u32;
+        for w in words {
+            let s = self.text.len() as u32;
+            self.text.push_str(w);
+            self.words.push(s..self.text.len() as u32);
+        }
+        self.readings.push(first_word..self.words.len() as u32);
     }
 
     /// Append the view of the text that follows this one after a blank line (see
@@ -462,14 +514,19 @@ impl NormalizedView {
                 first.pause_before = true;
             }
         }
-        let (readings, words, text) = (
+        let (forms, readings, words, text) = (
+            self.forms.len() as u32,
             self.readings.len() as u32,
             self.words.len() as u32,
             self.text.len() as u32,
         );
         self.tokens.extend(next.tokens.into_iter().map(|mut t| {
-            t.readings = t.readings.start + readings..t.readings.end + readings;
+            t.form += forms;
             t
+        }));
+        self.forms.extend(next.forms.into_iter().map(|mut f| {
+            f.readings = f.readings.start + readings..f.readings.end + readings;
+            f
         }));
         self.readings.extend(
             next.readings
@@ -485,17 +542,37 @@ impl NormalizedView {
         &self.tokens
     }
 
+    /// How many distinct forms (spellings) the tokens have.
+    pub fn form_count(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// The form of token `i`: tokens with the same form have the same readings.
+    pub fn form_of(&self, token: usize) -> usize {
+        self.tokens[token].form as usize
+    }
+
+    /// How many readings form `f` has.
+    pub fn form_reading_count(&self, form: usize) -> usize {
+        self.forms[form].readings.len()
+    }
+
+    /// The words of reading `r` of form `f`.
+    pub fn form_reading(&self, form: usize, r: usize) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let reading = &self.readings[self.forms[form].readings.start as usize + r];
+        self.words[reading.start as usize..reading.end as usize]
+            .iter()
+            .map(|w| &self.text[w.start as usize..w.end as usize])
+    }
+
     /// How many readings token `i` has.
     pub fn reading_count(&self, token: usize) -> usize {
-        self.tokens[token].readings.len()
+        self.form_reading_count(self.form_of(token))
     }
 
     /// The words of reading `r` of token `i`.
     pub fn reading(&self, token: usize, r: usize) -> impl ExactSizeIterator<Item = &str> + '_ {
-        let reading = &self.readings[self.tokens[token].readings.start as usize + r];
-        self.words[reading.start as usize..reading.end as usize]
-            .iter()
-            .map(|w| &self.text[w.start as usize..w.end as usize])
+        self.form_reading(self.form_of(token), r)
     }
 
     /// The first reading of every token, joined by spaces: what matching "sees". For debugging
@@ -517,54 +594,78 @@ impl NormalizedView {
     }
 }
 
+/// Two views are equal when their tokens are: the same spans, flags and readings, however the
+/// forms are numbered.
+impl PartialEq for NormalizedView {
+    fn eq(&self, other: &NormalizedView) -> bool {
+        let same_token = |i: usize| {
+            let (a, b) = (&self.tokens[i], &other.tokens[i]);
+            a.span == b.span
+                && a.break_before == b.break_before
+                && a.pause_before == b.pause_before
+                && a.quoted == b.quoted
+                && self.reading_count(i) == other.reading_count(i)
+                && (0..self.reading_count(i)).all(|r| self.reading(i, r).eq(other.reading(i, r)))
+        };
+        self.tokens.len() == other.tokens.len() && (0..self.tokens.len()).all(same_token)
+    }
+}
+
+impl Eq for NormalizedView {}
+
 /// Byte ranges (sorted, disjoint) between matching quotation marks within one paragraph. An
 /// opening mark that is never closed quotes nothing: it is more likely a typo than a quotation.
 pub fn quoted_ranges(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    // (closing char, byte offset just after the opening mark)
-    let mut open: Option<(char, usize)> = None;
-    let mut last_newline: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        // Only line breaks, straight quotes and the lead bytes of “ ” „ « » matter.
-        let Some(skip) = bytes[i..]
-            .iter()
-            .position(|&b| matches!(b, b'\n' | b'"' | 0xC2 | 0xE2))
-        else {
-            break;
-        };
+    // Outside a quotation only an opening mark matters: `"` or the lead byte of “ „ «.
+    while let Some(skip) = memchr::memchr3(b'"', 0xE2, 0xC2, &bytes[i..]) {
         i += skip;
-        let c = text[i..].chars().next().unwrap_or('\n');
-        match c {
-            '\n' => {
-                // A blank line (nothing but whitespace since the last line break) ends any open
-                // quotation.
-                if open.is_some()
-                    && last_newline.is_some_and(|l| text[l + 1..i].chars().all(char::is_whitespace))
-                {
-                    open = None;
-                }
-                last_newline = Some(i);
-            }
-            c if open.is_some_and(|(close, _)| close == c) => {
-                out.extend(open.take().map(|(_, from)| from..i));
-            }
-            _ if open.is_some() => {}
-            '“' => open = Some(('”', i + c.len_utf8())),
-            '„' => open = Some(('“', i + c.len_utf8())),
-            '«' => open = Some(('»', i + c.len_utf8())),
+        let c = text[i..].chars().next().unwrap_or('"');
+        let close = match c {
+            '“' => '”',
+            '„' => '“',
+            '«' => '»',
             // A straight quote opens only where a quotation can start (not inside a word: 5'10").
             '"' if !text[..i]
                 .chars()
                 .next_back()
                 .is_some_and(char::is_alphanumeric) =>
             {
-                open = Some(('"', i + 1));
+                '"'
             }
-            _ => {}
-        }
+            _ => {
+                i += c.len_utf8();
+                continue;
+            }
+        };
         i += c.len_utf8();
+        let from = i;
+        // Inside one, only the closing mark and line breaks matter: a blank line (nothing but
+        // whitespace between two line breaks) ends it, quoting nothing.
+        let lead = close.encode_utf8(&mut [0; 4]).as_bytes()[0];
+        let mut line_start = None;
+        loop {
+            let Some(skip) = memchr::memchr2(b'\n', lead, &bytes[i..]) else {
+                return out; // never closed: more likely a typo than a quotation
+            };
+            i += skip;
+            if bytes[i] == b'\n' {
+                i += 1;
+                if line_start.is_some_and(|l| text[l..i - 1].chars().all(char::is_whitespace)) {
+                    break;
+                }
+                line_start = Some(i);
+                continue;
+            }
+            let d = text[i..].chars().next().unwrap_or('\n');
+            i += d.len_utf8();
+            if d == close {
+                out.push(from..i - d.len_utf8());
+                break;
+            }
+        }
     }
     out
 }
@@ -594,8 +695,8 @@ fn is_break(between: &str) -> bool {
     })
 }
 
-/// The first, char-by-char versions of the scanners that now skip ahead bytewise: kept as test
-/// oracles, so the fast versions provably find the same spans.
+/// The first, char-by-char (or line-by-line) versions of the scanners that now skip ahead
+/// bytewise: kept as test oracles, so the fast versions provably find the same spans.
 #[cfg(test)]
 mod oracle {
     use std::ops::Range;
@@ -654,6 +755,31 @@ mod oracle {
             start = end;
         }
         push(start, text.len(), &mut out);
+        out
+    }
+
+    pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut current: Option<Range<usize>> = None;
+        let mut start = 0;
+        for line in text.split_inclusive(['\n', '\r']) {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let end = start + line.len();
+            if content.trim().is_empty() {
+                if !(line == "\n" && text[..start].ends_with('\r')) {
+                    out.extend(current.take());
+                }
+            } else {
+                let t = trim_span(content);
+                let span = base + start + t.start..base + start + t.end;
+                current = Some(match current {
+                    Some(p) => p.start..span.end,
+                    None => span,
+                });
+            }
+            start = end;
+        }
+        out.extend(current);
         out
     }
 
@@ -717,6 +843,11 @@ mod equivalence {
         #[test]
         fn sentences_match_the_char_by_char_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}"]) {
             prop_assert_eq!(sentences(&text, 3), oracle::sentences(&text, 3));
+        }
+
+        #[test]
+        fn paragraphs_match_the_line_by_line_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}"]) {
+            prop_assert_eq!(paragraphs(&text, 3), oracle::paragraphs(&text, 3));
         }
 
         #[test]

@@ -982,10 +982,10 @@ impl PhraseIndex {
     }
 }
 
-/// The symbols of every reading of every token, flattened.
+/// The symbols of every reading of every form (distinct spelling) of the view, flattened.
 struct Syms {
-    /// Per token: range into `readings`.
-    tokens: Vec<Range<u32>>,
+    /// Per form: range into `readings`.
+    forms: Vec<Range<u32>>,
     /// Per reading: range into `words`.
     readings: Vec<Range<u32>>,
     words: Vec<Sym>,
@@ -995,20 +995,21 @@ const UNKNOWN: Sym = Sym::MAX;
 
 impl Syms {
     fn new(index: &PhraseIndex, view: &NormalizedView) -> Syms {
-        let n = view.tokens().len();
+        let n = view.form_count();
         let mut syms = Syms {
-            tokens: Vec::with_capacity(n),
+            forms: Vec::with_capacity(n),
             readings: Vec::with_capacity(n),
             words: Vec::with_capacity(n + n / 4),
         };
-        // Natural text repeats its words: look each distinct word up (and try to repair it) once.
+        // Forms share words ("u" and "you"): look each distinct word up (and try to repair it)
+        // once.
         let mut seen: HashMap<&str, Sym> =
             HashMap::with_capacity_and_hasher(n.min(4096), Default::default());
-        for t in 0..n {
+        for f in 0..n {
             let first = syms.readings.len() as u32;
-            for r in 0..view.reading_count(t) {
+            for r in 0..view.form_reading_count(f) {
                 let w0 = syms.words.len() as u32;
-                for word in view.reading(t, r) {
+                for word in view.form_reading(f, r) {
                     let sym = *seen.entry(word).or_insert_with(|| {
                         index
                             .symbols
@@ -1021,13 +1022,13 @@ impl Syms {
                 }
                 syms.readings.push(w0..syms.words.len() as u32);
             }
-            syms.tokens.push(first..syms.readings.len() as u32);
+            syms.forms.push(first..syms.readings.len() as u32);
         }
         syms
     }
 
-    fn readings(&self, token: usize) -> impl Iterator<Item = &[Sym]> {
-        let r = &self.tokens[token];
+    fn readings(&self, view: &NormalizedView, token: usize) -> impl Iterator<Item = &[Sym]> {
+        let r = &self.forms[view.form_of(token)];
         self.readings[r.start as usize..r.end as usize]
             .iter()
             .map(|w| &self.words[w.start as usize..w.end as usize])
@@ -1048,7 +1049,7 @@ impl Walker<'_> {
         if t >= tokens.len() || (t > self.start && tokens[t].break_before) {
             return;
         }
-        for words in self.syms.readings(t) {
+        for words in self.syms.readings(self.view, t) {
             self.words(node, t, words, out);
         }
     }
