@@ -352,38 +352,97 @@ struct Frontier {
     has_word: bool,
 }
 
-fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
-    word.char_indices().map(move |(i, c)| {
-        let mut d = String::with_capacity(word.len());
-        d.push_str(&word[..i]);
-        d.push_str(&word[i + c.len_utf8()..]);
-        d
-    })
+/// A polynomial hash of a string's bytes, so the hash of a string with one letter taken out
+/// comes from its prefix and suffix hashes in two operations (`Deletions`):
+/// `hash(a ++ b) = hash(a) * P^len(b) + hash(b)`.
+const POLY: u64 = 0x0000_0100_0000_01b3;
+
+fn poly_push(h: u64, b: u8) -> u64 {
+    h.wrapping_mul(POLY).wrapping_add(u64::from(b) + 1)
 }
 
-/// Edit distance where swapping two neighbouring letters is one edit (optimal string alignment).
-fn typo_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
+/// The hashes of a word with each one of its letters taken out, in order.
+struct Deletions {
+    /// `suffix[i]`: hash of `bytes[i..]`; `power[k]`: `POLY^k`.
+    suffix: Vec<u64>,
+    power: Vec<u64>,
+}
+
+impl Deletions {
+    fn new() -> Deletions {
+        Deletions {
+            suffix: Vec::new(),
+            power: Vec::new(),
         }
     }
-    d[a.len()][b.len()]
+
+    fn of<'a>(&'a mut self, word: &'a str) -> impl Iterator<Item = u64> + 'a {
+        let bytes = word.as_bytes();
+        let n = bytes.len();
+        self.power.clear();
+        self.power.push(1);
+        for k in 1..=n {
+            let last = self.power[k - 1];
+            self.power.push(last.wrapping_mul(POLY));
+        }
+        // hash(b ++ rest) = (b + 1) * P^len(rest) + hash(rest).
+        self.suffix.clear();
+        self.suffix.resize(n + 1, 0);
+        for i in (0..n).rev() {
+            self.suffix[i] = (u64::from(bytes[i]) + 1)
+                .wrapping_mul(self.power[n - 1 - i])
+                .wrapping_add(self.suffix[i + 1]);
+        }
+        let (suffix, power) = (&self.suffix, &self.power);
+        let mut prefix = 0u64;
+        let mut at = 0;
+        word.char_indices().map(move |(i, c)| {
+            while at < i {
+                prefix = poly_push(prefix, bytes[at]);
+                at += 1;
+            }
+            let j = i + c.len_utf8();
+            prefix.wrapping_mul(power[n - j]).wrapping_add(suffix[j])
+        })
+    }
+}
+
+fn poly_hash(word: &str) -> u64 {
+    word.bytes().fold(0, poly_push)
+}
+
+/// Is `b` one typo away from `a`: one letter missing, extra or wrong, or two neighbouring
+/// letters swapped (optimal string alignment distance 1)? Linear, no table.
+fn is_one_typo(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        one_edit(
+            &a.chars().collect::<Vec<_>>(),
+            &b.chars().collect::<Vec<_>>(),
+        )
+    }
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    let suffix = short[prefix..]
+        .iter()
+        .rev()
+        .zip(long[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    // What is left between the common prefix and suffix must be one edit.
+    let (s, l) = (
+        &short[prefix..short.len() - suffix],
+        &long[prefix..long.len() - suffix],
+    );
+    match (s.len(), l.len()) {
+        (0, 1) | (1, 1) => true,
+        (2, 2) => s[0] == l[1] && s[1] == l[0],
+        _ => false,
+    }
 }
 
 /// One match: which owner (a rule's phrase group) and which tokens (`start..end`).
@@ -431,9 +490,12 @@ pub struct PhraseIndex {
     has_words: Vec<bool>,
     /// Per state: (owner, must end a clause).
     outputs: Vec<Vec<(u32, bool)>>,
-    /// Typo repair: every phrase word of `MIN_FUZZY_CHARS`+ letters, under each of its one-letter
-    /// deletions ("myself" under "yself", "mself", …). Built the first time a draft needs it.
-    deletions: OnceLock<HashMap<String, Vec<Sym>>>,
+    /// Typo repair, by hash (`poly_hash`): every phrase word under its own hash, and every
+    /// phrase word of `MIN_FUZZY_CHARS`+ letters also under the hash of each of its one-letter
+    /// deletions ("myself" under "yself", "mself", …). Candidates are checked with
+    /// `is_one_typo`, so a collision costs a check, never a wrong repair. Built the first time
+    /// a draft needs it.
+    deletions: OnceLock<HashMap<u64, Vec<Sym>>>,
     /// Phrases waiting for `finish`, as written, with their owners.
     pending: Vec<(Box<str>, u32)>,
     /// Words placed so far (a cheap bound on the automaton's size).
@@ -693,23 +755,28 @@ impl PhraseIndex {
     }
 
     /// The typo-repair table, built on first use.
-    fn deletions(&self) -> &HashMap<String, Vec<Sym>> {
+    fn deletions(&self) -> &HashMap<u64, Vec<Sym>> {
         self.deletions.get_or_init(|| {
-            let mut deletions: HashMap<String, Vec<Sym>> = HashMap::default();
+            let mut table: HashMap<u64, Vec<Sym>> = HashMap::default();
+            let mut add = |hash: u64, sym: Sym| {
+                let entry = table.entry(hash).or_default();
+                if !entry.contains(&sym) {
+                    entry.push(sym);
+                }
+            };
+            let mut deletions = Deletions::new();
             for (sym, word) in self.spelled.iter().enumerate() {
+                let sym = sym as Sym;
+                add(poly_hash(word), sym);
                 if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic)
                 {
                     continue;
                 }
-                for d in one_deletions(word) {
-                    let entry = deletions.entry(d).or_default();
-                    let sym = sym as Sym;
-                    if !entry.contains(&sym) {
-                        entry.push(sym);
-                    }
+                for d in deletions.of(word) {
+                    add(d, sym);
                 }
             }
-            deletions
+            table
         })
     }
 
@@ -918,37 +985,27 @@ impl PhraseIndex {
 
     /// A draft word no phrase uses: if exactly one phrase word is one typo away from it (a letter
     /// missing, extra, wrong, or two letters swapped: "myslef", "anymor", "anwser"), that word.
-    fn repair(&self, word: &str) -> Option<Sym> {
+    fn repair(&self, word: &str, deletions: &mut Deletions) -> Option<Sym> {
         let len = word.chars().count();
         if len < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
             return None;
         }
         let mut found: Vec<Sym> = Vec::new();
-        let mut consider = |sym: Sym| {
-            if !found.contains(&sym) {
-                found.push(sym);
-            }
-        };
-        let deletions = self.deletions();
-        if let Some(syms) = deletions.get(word) {
-            syms.iter().copied().for_each(&mut consider); // a letter missing
-        }
-        // Each one-letter deletion of the word, built in one reused buffer.
-        let mut d = String::with_capacity(word.len());
-        for (i, c) in word.char_indices() {
-            d.clear();
-            d.push_str(&word[..i]);
-            d.push_str(&word[i + c.len_utf8()..]);
-            if let Some(&sym) = self.symbols.get(d.as_str()) {
-                consider(sym); // a letter extra
-            }
-            if let Some(syms) = deletions.get(d.as_str()) {
-                syms.iter().copied().for_each(&mut consider); // wrong or swapped (checked below)
+        let table = self.deletions();
+        // A letter missing (the word is a deletion of a phrase word), then, for each one-letter
+        // deletion of the word: a letter extra (it is a phrase word) or a letter wrong or two
+        // swapped (it is a deletion of one too). The table holds both kinds under one hash.
+        let hashes = std::iter::once(poly_hash(word)).chain(deletions.of(word));
+        for syms in hashes.filter_map(|h| table.get(&h)) {
+            for &sym in syms {
+                if !found.contains(&sym) {
+                    found.push(sym);
+                }
             }
         }
         let close: Vec<Sym> = found
             .into_iter()
-            .filter(|&s| typo_distance(word, &self.spelled[s as usize]) == 1)
+            .filter(|&s| is_one_typo(word, &self.spelled[s as usize]))
             .collect();
         match close.as_slice() {
             [only] => Some(*only),
@@ -965,14 +1022,20 @@ impl PhraseIndex {
         // Intern the view's words once: a word no phrase uses can never match.
         let syms = Syms::new(self, view);
         for (t, token) in view.tokens().iter().enumerate() {
+            let starts = syms.starts[view.form_of(t)];
+            if starts == 0 {
+                continue;
+            }
             let walker = Walker {
                 index: self,
                 syms: &syms,
                 view,
                 start: t,
             };
-            walker.token(ROOT, t, &mut out);
-            if t == 0 || token.pause_before {
+            if starts & 1 != 0 {
+                walker.token(ROOT, t, &mut out);
+            }
+            if starts & 2 != 0 && (t == 0 || token.pause_before) {
                 walker.token(ANCHORED_ROOT, t, &mut out);
             }
         }
@@ -986,6 +1049,9 @@ impl PhraseIndex {
 struct Syms {
     /// Per form: range into `readings`.
     forms: Vec<Range<u32>>,
+    /// Per form: can a walk start on it? Bit 0: from `ROOT`, bit 1: from `ANCHORED_ROOT`. Most
+    /// words start no phrase, and their tokens are skipped without a walk.
+    starts: Vec<u8>,
     /// Per reading: range into `words`.
     readings: Vec<Range<u32>>,
     words: Vec<Sym>,
@@ -998,6 +1064,7 @@ impl Syms {
         let n = view.form_count();
         let mut syms = Syms {
             forms: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n),
             readings: Vec::with_capacity(n),
             words: Vec::with_capacity(n + n / 4),
         };
@@ -1005,6 +1072,7 @@ impl Syms {
         // once.
         let mut seen: HashMap<&str, Sym> =
             HashMap::with_capacity_and_hasher(n.min(4096), Default::default());
+        let mut deletions = Deletions::new();
         for f in 0..n {
             let first = syms.readings.len() as u32;
             for r in 0..view.form_reading_count(f) {
@@ -1015,7 +1083,7 @@ impl Syms {
                             .symbols
                             .get(word)
                             .copied()
-                            .or_else(|| index.repair(word))
+                            .or_else(|| index.repair(word, &mut deletions))
                             .unwrap_or(UNKNOWN)
                     });
                     syms.words.push(sym);
@@ -1023,6 +1091,22 @@ impl Syms {
                 syms.readings.push(w0..syms.words.len() as u32);
             }
             syms.forms.push(first..syms.readings.len() as u32);
+            let mut starts = 0;
+            for r in &syms.readings[first as usize..] {
+                match syms.words.get(r.start as usize) {
+                    // An empty reading consumes nothing: let the walker decide.
+                    _ if r.is_empty() => starts = 0b11,
+                    Some(&sym) if sym != UNKNOWN => {
+                        for (bit, root) in [(1, ROOT), (2, ANCHORED_ROOT)] {
+                            if index.edges.get(root, sym).is_some() {
+                                starts |= bit;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            syms.starts.push(starts);
         }
         syms
     }
@@ -1261,11 +1345,64 @@ cant = "can not"
             ["i do not want to live anymor"]
         );
         assert_eq!(find(&p, "answerr me"), ["answerr me"]);
+        // A letter extra repairs to any phrase word, short ones too; swapped letters count once.
+        assert_eq!(find(&["i miss you"], "i misss you"), ["i misss you"]);
+        assert_eq!(find(&["i love you"], "i lovve you"), ["i lovve you"]);
+        assert_eq!(find(&["please answer"], "please asnwer"), ["please asnwer"]);
+        // Two phrase words one typo away: ambiguous, not repaired.
+        assert!(find(&["stayed home", "stoyed here"], "styyed home").is_empty());
+        assert_eq!(find(&["stayed home"], "styyed home"), ["styyed home"]);
         // Short words and two typos are not repaired.
         assert!(find(&["i hate myself"], "i hat myself").is_empty());
         assert!(find(&p, "i hate mslef").is_empty());
-        assert_eq!(typo_distance("anwser", "answer"), 1);
+        assert!(is_one_typo("anwser", "answer"));
         assert_eq!(typo_distance("abc", "cab"), 2);
+        assert!(!is_one_typo("abc", "cab"));
+    }
+
+    /// Edit distance where swapping two neighbouring letters is one edit (optimal string
+    /// alignment), by the full table: the oracle for `is_one_typo`.
+    fn typo_distance(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_typo_is_distance_one(a in "[abé]{0,7}", b in "[abé]{0,7}") {
+            proptest::prop_assert_eq!(is_one_typo(&a, &b), typo_distance(&a, &b) == 1);
+        }
+
+        /// The hash of each one-letter deletion, from prefix and suffix hashes, is the hash of
+        /// the word with that letter taken out.
+        #[test]
+        fn deletion_hashes_are_hashes_of_deletions(word in "\\PC{0,12}") {
+            let expected: Vec<u64> = word
+                .char_indices()
+                .map(|(i, c)| poly_hash(&format!("{}{}", &word[..i], &word[i + c.len_utf8()..])))
+                .collect();
+            let mut deletions = Deletions::new();
+            proptest::prop_assert_eq!(deletions.of(&word).collect::<Vec<_>>(), expected);
+        }
     }
 
     #[test]
