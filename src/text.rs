@@ -94,31 +94,36 @@ fn ascii_class(b: u8) -> AsciiClass {
 /// keeping those with a letter or digit.
 fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
     use AsciiClass::*;
-    let word_char = |c| matches!(c, Letter | Digit | Underscore);
+    let word_byte = |b: u8| matches!(ascii_class(b), Letter | Digit | Underscore);
+    let n = piece.len();
     let mut i = 0;
-    while i < piece.len() {
-        if !word_char(ascii_class(piece[i])) {
+    loop {
+        while i < n && !word_byte(piece[i]) {
             i += 1;
-            continue;
+        }
+        if i == n {
+            return;
         }
         let start = i;
         let mut alnum = false;
         loop {
-            let c = ascii_class(piece[i]);
-            alnum |= c != Underscore;
-            i += 1;
-            let Some(&next) = piece.get(i) else { break };
-            let d = ascii_class(next);
-            if word_char(d) {
-                continue;
+            // A run of letters, digits and underscores…
+            let run = i;
+            while i < n && word_byte(piece[i]) {
+                i += 1;
             }
-            // A middle character joins only between two letters (WB6/7) or two digits (WB11/12).
-            let after = piece.get(i + 1).map(|&b| ascii_class(b));
-            let joins = matches!(
-                (c, d, after),
-                (Letter, MidLetter | MidNumLet, Some(Letter))
-                    | (Digit, MidNum | MidNumLet, Some(Digit))
-            );
+            alnum = alnum || piece[run..i].iter().any(|&b| b != b'_');
+            // …goes on past one middle character only between two letters (WB6/7) or two
+            // digits (WB11/12).
+            let joins = i + 1 < n
+                && matches!(
+                    (
+                        ascii_class(piece[i - 1]),
+                        ascii_class(piece[i]),
+                        ascii_class(piece[i + 1])
+                    ),
+                    (Letter, MidLetter | MidNumLet, Letter) | (Digit, MidNum | MidNumLet, Digit)
+                );
             if !joins {
                 break;
             }
@@ -343,7 +348,6 @@ pub struct Token {
 struct Form {
     /// Range into `NormalizedView::readings`.
     readings: Range<u32>,
-    role: ClauseRole,
 }
 
 /// The draft as matching sees it: lowercase, one kind of apostrophe, text-speak and contractions
@@ -380,9 +384,11 @@ impl NormalizedView {
             tokens: Vec::with_capacity(words.len()),
             ..NormalizedView::default()
         };
-        // Each spelling as typed (case included) → its form.
-        let mut spellings: HashMap<&str, u32> =
+        // Each spelling as typed (case included) → its form: short ones (most) by their bytes
+        // packed in two machine words, so a probe needs no second memory access.
+        let mut short: HashMap<[u64; 2], (u32, ClauseRole)> =
             HashMap::with_capacity_and_hasher(words.len().min(1 << 14), Default::default());
+        let mut long: HashMap<&str, (u32, ClauseRole)> = HashMap::default();
         let mut raw = String::new();
         let mut scratch = Vec::new();
         let mut prev_end = 0;
@@ -411,15 +417,11 @@ impl NormalizedView {
             prev_end = end;
 
             let source = &text[start..end];
-            let form = match spellings.get(source) {
-                Some(&form) => form,
-                None => {
-                    let form = view.add_form(source, lexicon, &mut raw, &mut scratch);
-                    spellings.insert(source, form);
-                    form
-                }
+            let mut add = || view.add_form(source, lexicon, &mut raw, &mut scratch);
+            let (form, role) = match packed(text.as_bytes(), start, end) {
+                Some(key) => *short.entry(key).or_insert_with(&mut add),
+                None => *long.entry(source).or_insert_with(add),
             };
-            let role = view.forms[form as usize].role;
             // Texts often skip punctuation: a clause also starts at an opener ("take me back i
             // miss u") and on both sides of an interjection ("u up lol cant sleep").
             let unpunctuated_edge = role != ClauseRole::Plain || after_interjection;
@@ -450,7 +452,7 @@ impl NormalizedView {
         lexicon: &Lexicon,
         raw: &mut String,
         scratch: &mut Vec<Vec<String>>,
-    ) -> u32 {
+    ) -> (u32, ClauseRole) {
         raw.clear();
         if source.is_ascii() {
             raw.push_str(source);
@@ -487,9 +489,8 @@ impl NormalizedView {
         };
         self.forms.push(Form {
             readings: first_reading..self.readings.len() as u32,
-            role,
         });
-        self.forms.len() as u32 - 1
+        (self.forms.len() as u32 - 1, role)
     }
 
     fn push_reading<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
@@ -592,6 +593,45 @@ impl NormalizedView {
         }
         out
     }
+}
+
+/// `text[start..end]` as a hash key when it is at most 15 bytes: its bytes, zero-padded, and its
+/// length in the last byte, in two machine words, so a probe compares without a call or a second
+/// memory access. Read straight from the text when 16 bytes are there (no byte-wise copy to
+/// stall the loads).
+fn packed(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
+    let len = end - start;
+    if len > 15 {
+        return None;
+    }
+    let (lo, hi) = match text.get(start..start + 16) {
+        Some(window) => {
+            let (lo, hi) = window.split_at(8);
+            (
+                u64::from_le_bytes(lo.try_into().ok()?),
+                u64::from_le_bytes(hi.try_into().ok()?),
+            )
+        }
+        None => {
+            let mut key = [0u8; 16];
+            key[..len].copy_from_slice(&text[start..end]);
+            let (lo, hi) = key.split_at(8);
+            (
+                u64::from_le_bytes(lo.try_into().ok()?),
+                u64::from_le_bytes(hi.try_into().ok()?),
+            )
+        }
+    };
+    // Keep the first `len` bytes.
+    let keep = |word: u64, bytes: usize| match bytes {
+        0 => 0,
+        8.. => word,
+        n => word & ((1u64 << (8 * n)) - 1),
+    };
+    Some([
+        keep(lo, len.min(8)),
+        keep(hi, len.saturating_sub(8)) | (len as u64) << 56,
+    ])
 }
 
 /// Two views are equal when their tokens are: the same spans, flags and readings, however the
@@ -843,6 +883,24 @@ mod equivalence {
         #[test]
         fn sentences_match_the_char_by_char_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}"]) {
             prop_assert_eq!(sentences(&text, 3), oracle::sentences(&text, 3));
+        }
+
+        /// A spelling packs to the same key wherever it sits (16 bytes read from the text, or
+        /// copied at its end), and different spellings to different keys.
+        #[test]
+        fn spellings_pack_the_same_anywhere(text in "[a-c\\x00é]{0,24}", a in 0usize..24, b in 0usize..24) {
+            let bytes = text.as_bytes();
+            let (a, b) = (a.min(bytes.len()), b.min(bytes.len()));
+            let (start, end) = (a.min(b), a.max(b));
+            let alone = bytes[start..end].to_vec();
+            prop_assert_eq!(packed(bytes, start, end), packed(&alone, 0, alone.len()));
+            for s2 in 0..bytes.len() {
+                for e2 in s2..bytes.len().min(s2 + 15) {
+                    if let (Some(k1), Some(k2)) = (packed(bytes, start, end), packed(bytes, s2, e2)) {
+                        prop_assert_eq!(k1 == k2, bytes[start..end] == bytes[s2..e2]);
+                    }
+                }
+            }
         }
 
         #[test]

@@ -1052,12 +1052,16 @@ struct Syms {
     /// Per form: can a walk start on it? Bit 0: from `ROOT`, bit 1: from `ANCHORED_ROOT`. Most
     /// words start no phrase, and their tokens are skipped without a walk.
     starts: Vec<u8>,
+    /// Per form: its symbol when it has one reading of one word (most do), else `SEVERAL`.
+    single: Vec<Sym>,
     /// Per reading: range into `words`.
     readings: Vec<Range<u32>>,
     words: Vec<Sym>,
 }
 
 const UNKNOWN: Sym = Sym::MAX;
+/// Marks a form with more than one reading or word (`Syms::single`).
+const SEVERAL: Sym = Sym::MAX - 1;
 
 impl Syms {
     fn new(index: &PhraseIndex, view: &NormalizedView) -> Syms {
@@ -1065,6 +1069,7 @@ impl Syms {
         let mut syms = Syms {
             forms: Vec::with_capacity(n),
             starts: Vec::with_capacity(n),
+            single: Vec::with_capacity(n),
             readings: Vec::with_capacity(n),
             words: Vec::with_capacity(n + n / 4),
         };
@@ -1107,12 +1112,16 @@ impl Syms {
                 }
             }
             syms.starts.push(starts);
+            syms.single.push(match &syms.readings[first as usize..] {
+                [one] if one.len() == 1 => syms.words[one.start as usize],
+                _ => SEVERAL,
+            });
         }
         syms
     }
 
-    fn readings(&self, view: &NormalizedView, token: usize) -> impl Iterator<Item = &[Sym]> {
-        let r = &self.forms[view.form_of(token)];
+    fn readings(&self, form: usize) -> impl Iterator<Item = &[Sym]> {
+        let r = &self.forms[form];
         self.readings[r.start as usize..r.end as usize]
             .iter()
             .map(|w| &self.words[w.start as usize..w.end as usize])
@@ -1133,8 +1142,14 @@ impl Walker<'_> {
         if t >= tokens.len() || (t > self.start && tokens[t].break_before) {
             return;
         }
-        for words in self.syms.readings(self.view, t) {
-            self.words(node, t, words, out);
+        let form = self.view.form_of(t);
+        match self.syms.single[form] {
+            SEVERAL => {
+                for words in self.syms.readings(form) {
+                    self.words(node, t, words, out);
+                }
+            }
+            one => self.words(node, t, &[one], out),
         }
     }
 
