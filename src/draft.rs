@@ -165,14 +165,19 @@ impl Draft {
     /// whole, sooner for a long draft. Each part's normalized view is built on its thread, handed
     /// to `also` (the phrase walk: no phrase crosses a blank line) and dropped there, so no view
     /// of the whole text is ever held. `also`'s results come back in order, each with the source
-    /// offset of its part (they are in offsets from the part's start). `None` when the parts
-    /// are already computed or the body has no place to cut.
-    pub fn prepare_in_pieces<T: Send>(
+    /// offset of its part (they are in offsets from the part's start).
+    ///
+    /// `alongside` (work that needs only the text) runs once, on the first thread to finish its
+    /// part, so it fills the time that thread would otherwise wait for the others; its result
+    /// comes back too. `None` when the parts are already computed or the body has no place to
+    /// cut: then `alongside` has not run.
+    pub fn prepare_in_pieces<T: Send, U: Send>(
         &self,
         lexicon: &Lexicon,
         pieces: usize,
         also: impl Fn(&NormalizedView) -> T + Sync,
-    ) -> Option<Vec<(usize, T)>> {
+        alongside: impl FnOnce() -> U + Send,
+    ) -> Option<(Vec<(usize, T)>, U)> {
         if self.is_prepared() {
             return None;
         }
@@ -182,7 +187,22 @@ impl Draft {
             return None;
         }
         let also = &also;
-        let part = move |w: &[usize]| Piece::compute(&body[w[0]..w[1]], lexicon, also);
+        let job = std::sync::Mutex::new(Some(alongside));
+        let done = std::sync::Mutex::new(None);
+        let (job, done) = (&job, &done);
+        let part = move |w: &[usize]| {
+            let piece = Piece::compute(&body[w[0]..w[1]], lexicon, also);
+            // A poisoned lock means `alongside` panicked on another thread: that panic is
+            // re-raised when the thread is joined.
+            let claimed = job.lock().ok().and_then(|mut job| job.take());
+            if let Some(alongside) = claimed {
+                let result = alongside();
+                if let Ok(mut done) = done.lock() {
+                    *done = Some(result);
+                }
+            }
+            piece
+        };
         let parts: Vec<Piece<T>> = std::thread::scope(|s| {
             let rest: Vec<_> = cuts[1..]
                 .windows(2)
@@ -198,12 +218,14 @@ impl Draft {
         });
         self.set_pieces(&cuts, &parts.iter().collect::<Vec<_>>());
         let base = self.body.start;
-        Some(
-            cuts.iter()
-                .zip(parts)
-                .map(|(&cut, p)| (base + cut, p.found))
-                .collect(),
-        )
+        let found = cuts
+            .iter()
+            .zip(parts)
+            .map(|(&cut, p)| (base + cut, p.found))
+            .collect();
+        // Every part has finished, so one of them ran `alongside`.
+        let alongside = done.lock().ok().and_then(|mut done| done.take())?;
+        Some((found, alongside))
     }
 
     /// Whether words, sentences, paragraphs or the view are computed already.

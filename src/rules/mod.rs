@@ -735,15 +735,23 @@ impl RuleSet {
             context,
             matches: OnceCell::new(),
         };
+        // Pattern rules read only the text: on a long draft they run while the pieces are cut
+        // up, on whichever thread is done first.
+        let mut patterns: Option<std::vec::IntoIter<Vec<Diagnostic>>> = None;
         let found = match split {
-            Split::Threads(pieces) if pieces > 1 => draft
-                .prepare_in_pieces(&self.lexicon, pieces, |v| self.find(v))
-                .map(|parts| {
-                    parts
-                        .into_iter()
-                        .flat_map(|(at, found)| found.into_iter().map(move |f| f.shifted(at)))
-                        .collect()
-                }),
+            Split::Threads(pieces) if pieces > 1 => {
+                let (body, base) = (draft.body(), draft.body_span().start);
+                let text_rules = move || self.check_patterns(body, base);
+                draft
+                    .prepare_in_pieces(&self.lexicon, pieces, |v| self.find(v), text_rules)
+                    .map(|(parts, text_found)| {
+                        patterns = Some(text_found.into_iter());
+                        parts
+                            .into_iter()
+                            .flat_map(|(at, found)| found.into_iter().map(move |f| f.shifted(at)))
+                            .collect()
+                    })
+            }
             Split::Threads(_) => None,
             Split::Cached(cache) => cache.prepare(self, draft),
         };
@@ -756,7 +764,10 @@ impl RuleSet {
         for rule in &self.rules {
             match &rule.check {
                 Check::Phrase(c) => c.check(&rule.meta, &cx, &mut phrases),
-                Check::Pattern(c) => c.check(&rule.meta, &cx, &mut out),
+                Check::Pattern(c) => match patterns.as_mut().and_then(Iterator::next) {
+                    Some(done) => out.extend(done),
+                    None => c.check(&rule.meta, &cx, &mut out),
+                },
                 Check::Metric(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::Count(c) => c.check(&rule.meta, &cx, &mut out),
                 Check::SendWindow(c) => c.check(&rule.meta, &cx, &mut out),
@@ -777,6 +788,19 @@ impl RuleSet {
         out.extend(drop_shadowed(phrases));
         Diagnostic::sort(&mut out);
         out
+    }
+
+    /// The findings of each pattern rule on a body starting at `base`, in rule order.
+    fn check_patterns(&self, body: &str, base: usize) -> Vec<Vec<Diagnostic>> {
+        let pattern = |rule: &Rule| match &rule.check {
+            Check::Pattern(c) => {
+                let mut out = Vec::new();
+                c.check_text(&rule.meta, body, base, &mut out);
+                Some(out)
+            }
+            _ => None,
+        };
+        self.rules.iter().filter_map(pattern).collect()
     }
 
     /// The earliest moment at or after the draft's send time when no time rule fires (the

@@ -136,8 +136,12 @@ impl PatternCheck {
     }
 
     pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        let body = cx.draft.body();
-        let base = cx.draft.body_span().start;
+        self.check_text(meta, cx.draft.body(), cx.draft.body_span().start, out);
+    }
+
+    /// `check` on a draft's body, which starts at `base` in the source: a pattern rule needs
+    /// nothing else, so it can run while another thread segments the draft.
+    pub fn check_text(&self, meta: &RuleMeta, body: &str, base: usize, out: &mut Vec<Diagnostic>) {
         for entry in &self.entries {
             let mut spans: Vec<Range<usize>> = entry
                 .regex
