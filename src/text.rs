@@ -26,7 +26,7 @@ pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
         }
     };
     let mut done = 0;
-    while let Some(k) = bytes[done..].iter().position(|b| !b.is_ascii()) {
+    while let Some(k) = first_non_ascii(&bytes[done..]) {
         let k = done + k;
         // The piece around the first non-ASCII byte: from the cut before it to the cut after.
         let from = (done + 1..=k).rev().find(|&i| is_cut(i)).unwrap_or(done);
@@ -43,6 +43,22 @@ pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
     }
     ascii_words(&bytes[done..], base + done, &mut out);
     out
+}
+
+/// The position of the first byte that is not ASCII, eight bytes at a time.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let high = word & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return Some(at + high.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter().position(|b| !b.is_ascii()).map(|i| at + i)
 }
 
 /// Space, tab, line breaks, vertical tab and form feed: UAX #29 always breaks between one of
@@ -94,13 +110,11 @@ fn ascii_class(b: u8) -> AsciiClass {
 /// keeping those with a letter or digit.
 fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
     use AsciiClass::*;
-    let word_byte = |b: u8| matches!(ascii_class(b), Letter | Digit | Underscore);
     let n = piece.len();
+    let mut bits = WordBytes::new(piece);
     let mut i = 0;
     loop {
-        while i < n && !word_byte(piece[i]) {
-            i += 1;
-        }
+        i = bits.next(i, true);
         if i == n {
             return;
         }
@@ -109,9 +123,7 @@ fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
         loop {
             // A run of letters, digits and underscores…
             let run = i;
-            while i < n && word_byte(piece[i]) {
-                i += 1;
-            }
+            i = bits.next(i, false);
             alnum = alnum || piece[run..i].iter().any(|&b| b != b'_');
             // …goes on past one middle character only between two letters (WB6/7) or two
             // digits (WB11/12).
@@ -133,6 +145,78 @@ fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
             out.push(base + start..base + i);
         }
     }
+}
+
+/// Which bytes of an all-ASCII text are word bytes (letters, digits, `_`), 64 at a time as a
+/// bit mask, so runs are skipped with a count of trailing zeros instead of a branch per byte.
+struct WordBytes<'a> {
+    text: &'a [u8],
+    /// The block whose mask is in `mask` (`usize::MAX`: none yet).
+    block: usize,
+    mask: u64,
+}
+
+impl<'a> WordBytes<'a> {
+    fn new(text: &'a [u8]) -> WordBytes<'a> {
+        WordBytes {
+            text,
+            block: usize::MAX,
+            mask: 0,
+        }
+    }
+
+    /// The first position at or after `i` whose byte is (`word`) or is not (`!word`) a word
+    /// byte; the text's length if there is none.
+    fn next(&mut self, mut i: usize, word: bool) -> usize {
+        let n = self.text.len();
+        while i < n {
+            let block = i / 64;
+            if block != self.block {
+                self.block = block;
+                self.mask = block_mask(&self.text[block * 64..n.min(block * 64 + 64)]);
+            }
+            let wanted = if word { self.mask } else { !self.mask } >> (i % 64);
+            if wanted != 0 {
+                return n.min(i + wanted.trailing_zeros() as usize);
+            }
+            i = (block + 1) * 64;
+        }
+        n
+    }
+}
+
+/// Bit `i` set when `block[i]` (ASCII, at most 64 bytes) is a letter, a digit or `_`.
+fn block_mask(block: &[u8]) -> u64 {
+    let mut mask = 0;
+    let mut chunks = block.chunks_exact(8);
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        mask |= u64::from(word_bits(word)) << (8 * k);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        mask |= u64::from(word_bits(u64::from_le_bytes(word))) << (8 * (block.len() / 8));
+    }
+    mask
+}
+
+/// One bit per byte of eight ASCII bytes: is it a letter, a digit or `_`? Each byte is compared
+/// in place (no byte can carry into the next: all are below 0x80).
+fn word_bits(x: u64) -> u8 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte of `v + (0x80 - lo)`: set when that byte is at least `lo`.
+    let at_least = |v: u64, lo: u8| v + u64::from(0x80 - lo) * ONES;
+    let lower = x | 0x20 * ONES;
+    let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
+    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+    let v = x ^ u64::from(b'_') * ONES;
+    let underscore = !(((v & !HIGH) + !HIGH) | v);
+    let high = (letter | digit | underscore) & HIGH;
+    // Gather the eight high bits into one byte.
+    ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// Where a long text can be cut into about `pieces` parts of similar size that segment, split
@@ -885,6 +969,27 @@ mod equivalence {
             prop_assert_eq!(sentences(&text, 3), oracle::sentences(&text, 3));
         }
 
+        /// Words of long ASCII text (runs across 64-byte blocks) are UAX #29's.
+        #[test]
+        fn long_ascii_words_are_uax29_words(text in "([a-z]{1,70}|[0-9_]{1,3}|[ .,:;'_\t\n!?-]){0,40}") {
+            let expected: Vec<_> = text
+                .unicode_word_indices()
+                .map(|(i, w)| 5 + i..5 + i + w.len())
+                .collect();
+            prop_assert_eq!(words(&text, 5), expected);
+        }
+
+        /// The eight-bytes-at-once word byte test agrees with the class table (every ASCII
+        /// byte at every position is in `every_ascii_byte_in_every_lane` below).
+        #[test]
+        fn word_bits_agree_with_the_class_table(bytes in prop::array::uniform8(0u8..0x80)) {
+            let expected = bytes.iter().enumerate().fold(0u8, |m, (i, &b)| {
+                let word = matches!(ascii_class(b), AsciiClass::Letter | AsciiClass::Digit | AsciiClass::Underscore);
+                m | (u8::from(word) << i)
+            });
+            prop_assert_eq!(word_bits(u64::from_le_bytes(bytes)), expected);
+        }
+
         /// A spelling packs to the same key wherever it sits (16 bytes read from the text, or
         /// copied at its end), and different spellings to different keys.
         #[test]
@@ -941,6 +1046,22 @@ mod equivalence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_ascii_byte_in_every_lane() {
+        for b in 0..0x80u8 {
+            let word = matches!(
+                ascii_class(b),
+                AsciiClass::Letter | AsciiClass::Digit | AsciiClass::Underscore
+            );
+            for lane in 0..8 {
+                let mut bytes = [b' '; 8];
+                bytes[lane] = b;
+                let bits = word_bits(u64::from_le_bytes(bytes));
+                assert_eq!(bits, u8::from(word) << lane, "byte {b:#x} in lane {lane}");
+            }
+        }
+    }
 
     fn lex() -> Lexicon {
         Lexicon::parse(
