@@ -268,10 +268,7 @@ pub fn sentences(text: &str, base: usize) -> Vec<Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         // Only line breaks and terminators matter: skip to the next ASCII one or non-ASCII char.
-        match bytes[i..]
-            .iter()
-            .position(|&b| matches!(b, b'\n' | b'\r' | b'.' | b'!' | b'?') || b >= 0xC0)
-        {
+        match next_sentence_byte(&bytes[i..]) {
             Some(skip) => i += skip,
             None => break,
         }
@@ -321,6 +318,39 @@ pub fn sentences(text: &str, base: usize) -> Vec<Range<usize>> {
     }
     push(start, text.len(), &mut out);
     out
+}
+
+/// The position of the first line break, `.`, `!`, `?` or non-ASCII lead byte, eight bytes at a
+/// time.
+fn next_sentence_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte that equals `c` (exact: no carry crosses a byte).
+    let equal = |x: u64, c: u8| {
+        let v = x ^ u64::from(c) * ONES;
+        !(((v & !HIGH) + !HIGH) | v) & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A lead byte of a multi-byte character has its top two bits set.
+        let lead = x & (x << 1) & HIGH;
+        let hits = lead
+            | equal(x, b'\n')
+            | equal(x, b'\r')
+            | equal(x, b'.')
+            | equal(x, b'!')
+            | equal(x, b'?');
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&b| matches!(b, b'\n' | b'\r' | b'.' | b'!' | b'?') || b >= 0xC0)
+        .map(|i| at + i)
 }
 
 fn is_terminator(c: char) -> bool {
@@ -967,6 +997,15 @@ mod equivalence {
         #[test]
         fn sentences_match_the_char_by_char_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}"]) {
             prop_assert_eq!(sentences(&text, 3), oracle::sentences(&text, 3));
+        }
+
+        /// The eight-at-once scan stops where the byte-by-byte one does.
+        #[test]
+        fn sentence_byte_scan_matches_bytewise(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let bytewise = bytes
+                .iter()
+                .position(|&b| matches!(b, b'\n' | b'\r' | b'.' | b'!' | b'?') || b >= 0xC0);
+            prop_assert_eq!(next_sentence_byte(&bytes), bytewise);
         }
 
         /// Words of long ASCII text (runs across 64-byte blocks) are UAX #29's.
