@@ -509,40 +509,41 @@ impl NormalizedView {
         let mut after_interjection = false;
         let quotes = quoted_ranges(text);
         let mut next_quote = 0;
+        let bytes = text.as_bytes();
+        // At most two characters (a word is never empty).
+        let short_word =
+            |w: &Range<usize>| w.len() <= 2 || text[w.clone()].chars().nth(2).is_none();
         let mut pieces = words
             .iter()
-            .map(|w| (w.start - base, &text[w.start - base..w.end - base]))
+            .map(|w| w.start - base..w.end - base)
             .peekable();
-        while let Some((start, word)) = pieces.next() {
-            let mut end = start + word.len();
+        while let Some(word) = pieces.next() {
+            let (start, mut end) = (word.start, word.end);
             // "w/o", "b/c", "w/e": short words joined by a slash are one token.
-            if text.as_bytes().get(end) == Some(&b'/') && word.chars().count() <= 2 {
-                if let Some(&(next_start, next)) = pieces.peek() {
-                    if next_start == end + 1 && next.chars().count() <= 2 {
-                        end = next_start + next.len();
-                        pieces.next();
-                    }
+            if bytes.get(end) == Some(&b'/') && short_word(&word) {
+                if let Some(next) = pieces.next_if(|next| next.start == end + 1 && short_word(next))
+                {
+                    end = next.end;
                 }
             }
-            let between = &text[prev_end..start];
             // Most words are apart by one space: no break, no pause.
-            let plain_gap = between == " ";
-            let break_before = !view.tokens.is_empty() && !plain_gap && is_break(between);
+            let plain_gap = start == prev_end + 1 && bytes[prev_end] == b' ';
+            let between = || &text[prev_end..start];
+            let break_before = !view.tokens.is_empty() && !plain_gap && is_break(between());
+            let pause = !plain_gap && is_pause(between());
             prev_end = end;
 
-            let source = &text[start..end];
-            let mut add = || view.add_form(source, lexicon, &mut raw, &mut scratch);
-            let (form, role) = match packed(text.as_bytes(), start, end) {
+            let mut add = || view.add_form(&text[start..end], lexicon, &mut raw, &mut scratch);
+            let (form, role) = match packed(bytes, start, end) {
                 Some(key) => *short.entry(key).or_insert_with(&mut add),
-                None => *long.entry(source).or_insert_with(add),
+                None => *long.entry(&text[start..end]).or_insert_with(add),
             };
             // Texts often skip punctuation: a clause also starts at an opener ("take me back i
             // miss u") and on both sides of an interjection ("u up lol cant sleep").
             let unpunctuated_edge = role != ClauseRole::Plain || after_interjection;
             after_interjection = role == ClauseRole::Interjection;
-            let pause_before = break_before
-                || (!view.tokens.is_empty()
-                    && (unpunctuated_edge || (!plain_gap && is_pause(between))));
+            let pause_before =
+                break_before || (!view.tokens.is_empty() && (unpunctuated_edge || pause));
             view.tokens.push(Token {
                 span: base + start..base + end,
                 break_before,
