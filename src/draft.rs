@@ -163,7 +163,8 @@ impl Draft {
     /// Compute words, sentences and paragraphs in about `pieces` parts cut at blank lines
     /// (`text::blank_line_cuts`), each on its own thread: the same results as computing them
     /// whole, sooner for a long draft. Each part's normalized view is built on its thread, handed
-    /// to `also` (the phrase walk: no phrase crosses a blank line) and dropped there, so no view
+    /// to `also` with the part's range in the body (the phrase walk: no phrase crosses a blank
+    /// line; line-local pattern rules: no match crosses a line break) and dropped there, so no view
     /// of the whole text is ever held. `also`'s results come back in order, each with the source
     /// offset of its part (they are in offsets from the part's start).
     ///
@@ -175,7 +176,7 @@ impl Draft {
         &self,
         lexicon: &Lexicon,
         pieces: usize,
-        also: impl Fn(&NormalizedView) -> T + Sync,
+        also: impl Fn(&NormalizedView, Range<usize>) -> T + Sync,
         alongside: impl FnOnce() -> U + Send,
     ) -> Option<(Vec<(usize, T)>, U)> {
         if self.is_prepared() {
@@ -191,7 +192,7 @@ impl Draft {
         let done = std::sync::Mutex::new(None);
         let (job, done) = (&job, &done);
         let part = move |w: &[usize]| {
-            let piece = Piece::compute(&body[w[0]..w[1]], lexicon, also);
+            let piece = Piece::compute(&body[w[0]..w[1]], lexicon, |v| also(v, w[0]..w[1]));
             // A poisoned lock means `alongside` panicked on another thread: that panic is
             // re-raised when the thread is joined.
             let claimed = job.lock().ok().and_then(|mut job| job.take());

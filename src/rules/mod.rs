@@ -735,21 +735,34 @@ impl RuleSet {
             context,
             matches: OnceCell::new(),
         };
-        // Pattern rules read only the text: on a long draft they run while the pieces are cut
-        // up, on whichever thread is done first.
+        // Pattern rules read only the text. On a long draft, line-local ones (the usual kind)
+        // search each piece on its thread; the others run on whichever thread is done first.
         let mut patterns: Option<std::vec::IntoIter<Vec<Diagnostic>>> = None;
         let found = match split {
             Split::Threads(pieces) if pieces > 1 => {
                 let (body, base) = (draft.body(), draft.body_span().start);
-                let text_rules = move || self.check_patterns(body, base);
+                let in_pieces = self.rules.iter().all(|rule| match &rule.check {
+                    Check::Pattern(c) => c.line_local(),
+                    _ => true,
+                });
+                let piece_work = |v: &NormalizedView, range: Range<usize>| {
+                    let spans = in_pieces.then(|| self.pattern_spans(body, range));
+                    (self.find(v), spans)
+                };
+                let text_rules = move || (!in_pieces).then(|| self.check_patterns(body, base));
                 draft
-                    .prepare_in_pieces(&self.lexicon, pieces, |v| self.find(v), text_rules)
+                    .prepare_in_pieces(&self.lexicon, pieces, piece_work, text_rules)
                     .map(|(parts, text_found)| {
-                        patterns = Some(text_found.into_iter());
-                        parts
-                            .into_iter()
-                            .flat_map(|(at, found)| found.into_iter().map(move |f| f.shifted(at)))
-                            .collect()
+                        let mut per_piece = Vec::with_capacity(parts.len());
+                        let mut all = Vec::new();
+                        for (at, (found, spans)) in parts {
+                            all.extend(found.into_iter().map(|f| f.shifted(at)));
+                            per_piece.extend(spans);
+                        }
+                        let done = text_found
+                            .unwrap_or_else(|| self.report_patterns(body, base, per_piece));
+                        patterns = Some(done.into_iter());
+                        all
                     })
             }
             Split::Threads(_) => None,
@@ -787,6 +800,45 @@ impl RuleSet {
         out.retain(|d| !self.is_allowed(draft, d));
         out.extend(drop_shadowed(phrases));
         Diagnostic::sort(&mut out);
+        out
+    }
+
+    /// Each pattern rule's matches that start in `range` of `body`, in rule order.
+    fn pattern_spans(&self, body: &str, range: Range<usize>) -> Vec<pattern::Spans> {
+        let pattern = |rule: &Rule| match &rule.check {
+            Check::Pattern(c) => Some(c.find_spans(body, range.clone())),
+            _ => None,
+        };
+        self.rules.iter().filter_map(pattern).collect()
+    }
+
+    /// Each pattern rule's findings from its matches in consecutive pieces of `body` (per piece,
+    /// `pattern_spans`), joined in order.
+    fn report_patterns(
+        &self,
+        body: &str,
+        base: usize,
+        per_piece: Vec<Vec<pattern::Spans>>,
+    ) -> Vec<Vec<Diagnostic>> {
+        let mut pieces: Vec<_> = per_piece.into_iter().map(Vec::into_iter).collect();
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            let Check::Pattern(c) = &rule.check else {
+                continue;
+            };
+            let mut joined: pattern::Spans = Vec::new();
+            for piece in &mut pieces {
+                for (i, spans) in piece.next().into_iter().flatten().enumerate() {
+                    match joined.get_mut(i) {
+                        Some(all) => all.extend(spans),
+                        None => joined.push(spans),
+                    }
+                }
+            }
+            let mut found = Vec::new();
+            c.report(&rule.meta, body, base, joined, &mut found);
+            out.push(found);
+        }
         out
     }
 

@@ -93,7 +93,15 @@ pub struct PatternCheck {
     entries: Vec<Compiled>,
     allow: HashSet<String>,
     merge_adjacent: bool,
+    /// No entry can match a line break or test for the very start or end of the text, so
+    /// matches found in pieces cut just after a line break are the matches of the whole
+    /// (`find_spans`).
+    line_local: bool,
 }
+
+/// Each entry's matches (after the whole-word and allow filters, before merging), as body
+/// offsets.
+pub type Spans = Vec<Vec<Range<usize>>>;
 
 #[derive(Debug)]
 struct Compiled {
@@ -107,7 +115,9 @@ struct Compiled {
 impl PatternCheck {
     pub fn compile(spec: PatternSpec, cx: &mut CompileCx<'_>) -> Result<PatternCheck, SourceError> {
         let mut entries = Vec::with_capacity(spec.patterns.len());
+        let mut line_local = true;
         for entry in spec.patterns {
+            line_local &= is_line_local(entry.regex.get_ref());
             let span = entry.regex.span();
             let regex = RegexBuilder::new(entry.regex.get_ref())
                 .size_limit(REGEX_SIZE_LIMIT)
@@ -132,7 +142,13 @@ impl PatternCheck {
             entries,
             allow: spec.allow.iter().map(|a| a.to_lowercase()).collect(),
             merge_adjacent: spec.merge_adjacent,
+            line_local,
         })
+    }
+
+    /// Whether `find_spans` may search a body in pieces that each start just after a line break.
+    pub fn line_local(&self) -> bool {
+        self.line_local
     }
 
     pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -142,14 +158,42 @@ impl PatternCheck {
     /// `check` on a draft's body, which starts at `base` in the source: a pattern rule needs
     /// nothing else, so it can run while another thread segments the draft.
     pub fn check_text(&self, meta: &RuleMeta, body: &str, base: usize, out: &mut Vec<Diagnostic>) {
-        for entry in &self.entries {
-            let mut spans: Vec<Range<usize>> = entry
+        let spans = self.find_spans(body, 0..body.len());
+        self.report(meta, body, base, spans, out);
+    }
+
+    /// The matches that start in `range` of `body`. When the rule is `line_local` and `range`
+    /// starts at the body's start or just after a line break, the matches of consecutive
+    /// ranges, joined, are the matches of the whole body: no match can cross a line break, and
+    /// the assertions a line-local regex may use (word boundaries, line starts and ends) see
+    /// a line break where the piece has no text, which they treat alike.
+    pub fn find_spans(&self, body: &str, range: Range<usize>) -> Spans {
+        let piece = &body[range.clone()];
+        let last = range.end == body.len();
+        let entry_spans = |entry: &Compiled| {
+            entry
                 .regex
-                .find_iter(body)
-                .filter(|m| !entry.whole_words || at_word_edges(body, m.range()))
-                .filter(|m| !self.allow.contains(&m.as_str().to_lowercase()))
-                .map(|m| m.range())
-                .collect();
+                .find_iter(piece)
+                // An empty match at the piece's end is the next piece's first.
+                .filter(|m| last || m.start() < piece.len())
+                .map(|m| range.start + m.start()..range.start + m.end())
+                .filter(|r| !entry.whole_words || at_word_edges(body, r.clone()))
+                .filter(|r| !self.allow.contains(&body[r.clone()].to_lowercase()))
+                .collect()
+        };
+        self.entries.iter().map(entry_spans).collect()
+    }
+
+    /// Findings for the matches `find_spans` found in `body` (joined across pieces, in order).
+    pub fn report(
+        &self,
+        meta: &RuleMeta,
+        body: &str,
+        base: usize,
+        spans: Spans,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        for (entry, mut spans) in self.entries.iter().zip(spans) {
             if self.merge_adjacent {
                 spans = merge_adjacent(body, spans);
             }
@@ -173,6 +217,37 @@ impl PatternCheck {
                 });
             }
         }
+    }
+}
+
+/// Can no match of `pattern` contain a line break or depend on where the text starts or ends
+/// (`\A`, `\z`, `^` and `$` outside multi-line mode)? Unparsable patterns are not line-local
+/// (the regex builder reports them).
+fn is_line_local(pattern: &str) -> bool {
+    use regex_syntax::hir::{Class, Hir, HirKind, Look};
+    fn may_match_newline(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => false,
+            HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+            HirKind::Class(Class::Unicode(class)) => class
+                .ranges()
+                .iter()
+                .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+            HirKind::Class(Class::Bytes(class)) => class
+                .ranges()
+                .iter()
+                .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+            HirKind::Repetition(repetition) => may_match_newline(&repetition.sub),
+            HirKind::Capture(capture) => may_match_newline(&capture.sub),
+            HirKind::Concat(all) | HirKind::Alternation(all) => all.iter().any(may_match_newline),
+        }
+    }
+    match regex_syntax::Parser::new().parse(pattern) {
+        Ok(hir) => {
+            let looks = hir.properties().look_set();
+            !may_match_newline(&hir) && !looks.contains(Look::Start) && !looks.contains(Look::End)
+        }
+        Err(_) => false,
     }
 }
 
@@ -287,6 +362,76 @@ fn regex_error(e: &regex::Error) -> String {
 #[cfg(test)]
 mod tests {
     use crate::rules::RuleSet;
+
+    use super::is_line_local;
+
+    #[test]
+    fn line_local_patterns_are_told_apart() {
+        for local in [
+            r"\b\p{Lu}{3,}\b",
+            r"[!?]{3,}",
+            r"(?m)^hey\b",
+            r"(?m)u up\??$",
+            r"[^\n]+x",
+            r"(?-u:\b)ok",
+            r"a[ \t]",
+        ] {
+            assert!(is_line_local(local), "{local}");
+        }
+        // Can match a line break, or tests for the text's very start or end.
+        for whole in [
+            r"\s{2,}", r"a\s", r"[^x]+y", r"(?s)a.b", r"a\nb", r"^hey", r"bye$", r"\Ahi", r"x\z",
+            r"(",
+        ] {
+            assert!(!is_line_local(whole), "{whole}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256, failure_persistence: None, ..Default::default()
+        })]
+
+        /// Pattern rules of both kinds find the same in a long text cut into pieces as whole:
+        /// line-local ones are searched piece by piece, the others over the whole text.
+        #[test]
+        fn patterns_find_the_same_in_pieces(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "hey", "HEY YOU", "u up?", "!!!", "?", " ", "\n", "\n\n", "\n\r\n", "é",
+                    "😭", "ok", "bye", "\t",
+                ][..]),
+                0..40,
+            ),
+            pieces in 2usize..5,
+            (pattern, local) in proptest::sample::select(&[
+                (r"(?m)^hey\b", true),
+                (r"(?m)u up\??$", true),
+                (r"\b\p{Lu}{2,}", true),
+                (r"\bok", true),
+                (r"^hey", false),
+                (r"\s{2,}", false),
+                (r"bye$", false),
+                (r"(?s)y.\s*h", false),
+            ][..]),
+        ) {
+            let rule = format!(
+                "severity = \"warning\"\nsummary = \"s\"\nmessage = \"{{match}}\"\nhelp = \"h\"\n\
+                 guide = \"g\"\ndescription = \"d\"\n[check]\nkind = \"pattern\"\n\
+                 merge-adjacent = true\n[[check.patterns]]\nregex = '{pattern}'\n"
+            );
+            let set = RuleSet::from_sources(&[("p", &rule)]).unwrap();
+            let line_local = set.rules.iter().all(|r| match &r.check {
+                crate::rules::Check::Pattern(c) => c.line_local(),
+                _ => true,
+            });
+            proptest::prop_assert_eq!(line_local, local);
+            let text: String = parts.concat();
+            let whole = set.check_in_pieces(&crate::Draft::new(text.clone()), &set.context, 1);
+            let cut = set.check_in_pieces(&crate::Draft::new(text), &set.context, pieces);
+            proptest::prop_assert_eq!(cut, whole);
+        }
+    }
 
     const SHOUT: &str = r#"
 severity = "warning"
