@@ -209,10 +209,10 @@ fn word_bits(x: u64) -> u8 {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // High bit of each byte of `v + (0x80 - lo)`: set when that byte is at least `lo`.
     let at_least = |v: u64, lo: u8| v + u64::from(0x80 - lo) * ONES;
-    let lower = x | 0x20 * ONES;
+    let lower = x | (0x20 * ONES);
     let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
     let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
-    let v = x ^ u64::from(b'_') * ONES;
+    let v = x ^ (u64::from(b'_') * ONES);
     let underscore = !(((v & !HIGH) + !HIGH) | v);
     let high = (letter | digit | underscore) & HIGH;
     // Gather the eight high bits into one byte.
@@ -327,7 +327,7 @@ fn next_sentence_byte(bytes: &[u8]) -> Option<usize> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // High bit of each byte that equals `c` (exact: no carry crosses a byte).
     let equal = |x: u64, c: u8| {
-        let v = x ^ u64::from(c) * ONES;
+        let v = x ^ (u64::from(c) * ONES);
         !(((v & !HIGH) + !HIGH) | v) & HIGH
     };
     let mut chunks = bytes.chunks_exact(8);
