@@ -844,15 +844,8 @@ impl RuleSet {
 
     /// The findings of each pattern rule on a body starting at `base`, in rule order.
     fn check_patterns(&self, body: &str, base: usize) -> Vec<Vec<Diagnostic>> {
-        let pattern = |rule: &Rule| match &rule.check {
-            Check::Pattern(c) => {
-                let mut out = Vec::new();
-                c.check_text(&rule.meta, body, base, &mut out);
-                Some(out)
-            }
-            _ => None,
-        };
-        self.rules.iter().filter_map(pattern).collect()
+        let whole = self.pattern_spans(body, 0..body.len());
+        self.report_patterns(body, base, vec![whole])
     }
 
     /// The earliest moment at or after the draft's send time when no time rule fires (the

@@ -152,14 +152,9 @@ impl PatternCheck {
     }
 
     pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-        self.check_text(meta, cx.draft.body(), cx.draft.body_span().start, out);
-    }
-
-    /// `check` on a draft's body, which starts at `base` in the source: a pattern rule needs
-    /// nothing else, so it can run while another thread segments the draft.
-    pub fn check_text(&self, meta: &RuleMeta, body: &str, base: usize, out: &mut Vec<Diagnostic>) {
+        let body = cx.draft.body();
         let spans = self.find_spans(body, 0..body.len());
-        self.report(meta, body, base, spans, out);
+        self.report(meta, body, cx.draft.body_span().start, spans, out);
     }
 
     /// The matches that start in `range` of `body`. When the rule is `line_local` and `range`
