@@ -27,6 +27,7 @@ pub struct Draft {
     lines: LineIndex,
     words: OnceCell<Vec<Range<usize>>>,
     sentences: OnceCell<Vec<Range<usize>>>,
+    questions: OnceCell<Vec<Range<usize>>>,
     paragraphs: OnceCell<Vec<Range<usize>>>,
     normalized: OnceCell<NormalizedView>,
 }
@@ -52,6 +53,7 @@ impl Draft {
             lines,
             words: OnceCell::new(),
             sentences: OnceCell::new(),
+            questions: OnceCell::new(),
             paragraphs: OnceCell::new(),
             normalized: OnceCell::new(),
         }
@@ -154,6 +156,12 @@ impl Draft {
             .get_or_init(|| text::sentences(self.body(), self.body.start))
     }
 
+    /// The sentences that are questions (`text::is_question`).
+    pub fn questions(&self) -> &[Range<usize>] {
+        self.questions
+            .get_or_init(|| text::questions(self.source(), self.sentences()))
+    }
+
     /// Paragraph spans: runs of text separated by blank lines, trimmed.
     pub fn paragraphs(&self) -> &[Range<usize>] {
         self.paragraphs
@@ -217,7 +225,7 @@ impl Draft {
                 }))
                 .collect()
         });
-        self.set_pieces(&cuts, &parts.iter().collect::<Vec<_>>());
+        self.set_pieces_on(pieces, &cuts, &parts.iter().collect::<Vec<_>>());
         let base = self.body.start;
         let found = cuts
             .iter()
@@ -234,26 +242,54 @@ impl Draft {
         self.normalized.get().is_some() || self.words.get().is_some()
     }
 
-    /// Set the draft's words, sentences and paragraphs from the pieces of its body, cut at
+    /// Set the draft's words, sentences, questions and paragraphs from the pieces of its body, cut at
     /// `cuts` (body offsets, `0` first and the body's length last, as `text::blank_line_cuts`
     /// gives them), in order. Does nothing when they are set already.
     pub fn set_pieces<T>(&self, cuts: &[usize], pieces: &[&Piece<T>]) {
+        self.set_pieces_on(1, cuts, pieces);
+    }
+
+    /// `set_pieces`, copying on `threads` threads: the lists of a long draft run to tens of
+    /// megabytes, and their first writes fault in every page.
+    fn set_pieces_on<T>(&self, threads: usize, cuts: &[usize], pieces: &[&Piece<T>]) {
         debug_assert_eq!(cuts.len(), pieces.len() + 1);
         if self.is_prepared() {
             return;
         }
         let base = self.body.start;
-        let join = |part: fn(&Piece<T>) -> &[Range<usize>]| -> Vec<Range<usize>> {
-            let mut all = Vec::with_capacity(pieces.iter().map(|p| part(p).len()).sum());
-            for (&cut, piece) in cuts.iter().zip(pieces) {
-                let at = base + cut;
-                all.extend(part(piece).iter().map(|r| r.start + at..r.end + at));
+        let parts: [PartOf<T>; 4] = [
+            |p| &p.words,
+            |p| &p.sentences,
+            |p| &p.questions,
+            |p| &p.paragraphs,
+        ];
+        let lens = parts.map(|part| pieces.iter().map(|p| part(p).len()).sum::<usize>());
+        let mut lists: [Vec<Range<usize>>; 4] = lens.map(Vec::with_capacity);
+        {
+            // One copy job per piece and list: where its spans go, the spans, and their shift.
+            let mut jobs: Vec<Job<'_>> = Vec::with_capacity(parts.len() * pieces.len());
+            for ((list, part), len) in lists.iter_mut().zip(parts).zip(lens) {
+                let mut spare = &mut list.spare_capacity_mut()[..len];
+                for (&cut, piece) in cuts.iter().zip(pieces) {
+                    let from = part(piece);
+                    let (to, rest) = std::mem::take(&mut spare).split_at_mut(from.len());
+                    spare = rest;
+                    jobs.push((to, from, base + cut));
+                }
             }
-            all
-        };
-        let _ = self.words.set(join(|p| &p.words));
-        let _ = self.sentences.set(join(|p| &p.sentences));
-        let _ = self.paragraphs.set(join(|p| &p.paragraphs));
+            run_split(&mut jobs, threads);
+        }
+        for (list, len) in lists.iter_mut().zip(lens) {
+            // SAFETY: the jobs cut the first `len` slots of the list's spare capacity into one
+            // slice per piece, each exactly as long as the piece's own list, and `run_split` has
+            // written every slot of every job's slice: those `len` slots are initialized.
+            unsafe { list.set_len(len) };
+        }
+        let [words, sentences, questions, paragraphs] = lists;
+        let _ = self.words.set(words);
+        let _ = self.sentences.set(sentences);
+        let _ = self.questions.set(questions);
+        let _ = self.paragraphs.set(paragraphs);
     }
 
     /// The normalized view for matching. The first lexicon asked for wins; a `RuleSet` always
@@ -265,8 +301,56 @@ impl Draft {
     }
 }
 
-/// One piece of a body cut at blank lines (`text::blank_line_cuts`): its words, sentences and
-/// paragraphs, in byte offsets from the piece's first byte, and what a check found in its
+/// Which of a piece's lists (its words, its sentences…).
+type PartOf<T> = fn(&Piece<T>) -> &[Range<usize>];
+
+/// A copy of one piece's spans into its place in a joined list, shifted to source offsets.
+type Job<'a> = (
+    &'a mut [std::mem::MaybeUninit<Range<usize>>],
+    &'a [Range<usize>],
+    usize,
+);
+
+/// Run `jobs` on up to `threads` threads (this one included), cut into runs of about the same
+/// number of spans. Every slot of every job's target is written.
+fn run_split(jobs: &mut [Job<'_>], threads: usize) {
+    fn copy(jobs: &mut [Job<'_>]) {
+        for (to, from, at) in jobs {
+            debug_assert_eq!(to.len(), from.len());
+            for (slot, r) in to.iter_mut().zip(from.iter()) {
+                slot.write(r.start + *at..r.end + *at);
+            }
+        }
+    }
+    let total: usize = jobs.iter().map(|j| j.1.len()).sum();
+    let share = total.div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let mut rest = jobs;
+        let mut others = Vec::new();
+        while !rest.is_empty() {
+            let (mut n, mut spans) = (0, 0);
+            while n < rest.len() && (n == 0 || spans < share) {
+                spans += rest[n].1.len();
+                n += 1;
+            }
+            let (run, tail) = rest.split_at_mut(n);
+            rest = tail;
+            if rest.is_empty() {
+                copy(run);
+            } else {
+                others.push(s.spawn(move || copy(run)));
+            }
+        }
+        for other in others {
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
+}
+
+/// One piece of a body cut at blank lines (`text::blank_line_cuts`): its words, sentences,
+/// questions and paragraphs, in byte offsets from the piece's first byte, and what a check found in its
 /// normalized view (built, used and dropped by `compute`). Nothing crosses a blank line, so the
 /// pieces of a body, shifted to their places, are the body's own parts (`Draft::set_pieces`),
 /// and a piece whose text did not change need not be computed again (an editor's keystroke).
@@ -274,6 +358,8 @@ impl Draft {
 pub struct Piece<T> {
     pub words: Vec<Range<usize>>,
     pub sentences: Vec<Range<usize>>,
+    /// The sentences that are questions.
+    pub questions: Vec<Range<usize>>,
     pub paragraphs: Vec<Range<usize>>,
     pub found: T,
 }
@@ -282,9 +368,11 @@ impl<T> Piece<T> {
     pub fn compute(text: &str, lexicon: &Lexicon, also: impl Fn(&NormalizedView) -> T) -> Piece<T> {
         let words = text::words(text, 0);
         let found = also(&NormalizedView::build_on(text, 0, &words, lexicon));
+        let sentences = text::sentences(text, 0);
         Piece {
             words,
-            sentences: text::sentences(text, 0),
+            questions: text::questions(text, &sentences),
+            sentences,
             paragraphs: text::paragraphs(text, 0),
             found,
         }

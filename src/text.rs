@@ -429,6 +429,15 @@ pub fn is_question(sentence: &str) -> bool {
     tail.contains(['?', '？', '¿'])
 }
 
+/// The spans of `sentences` (byte ranges of `text`) that are questions.
+pub fn questions(text: &str, sentences: &[Range<usize>]) -> Vec<Range<usize>> {
+    sentences
+        .iter()
+        .filter(|s| is_question(&text[(*s).clone()]))
+        .cloned()
+        .collect()
+}
+
 fn trim_span(s: &str) -> Range<usize> {
     let start = s.len() - s.trim_start().len();
     let end = s.trim_end().len();

@@ -8,7 +8,6 @@ use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::error::SourceError;
-use crate::text;
 
 use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
@@ -91,13 +90,7 @@ impl CountCheck {
                 }
                 spans
             }
-            What::Questions => cx
-                .draft
-                .sentences()
-                .iter()
-                .filter(|s| text::is_question(cx.draft.slice((*s).clone())))
-                .cloned()
-                .collect(),
+            What::Questions => cx.draft.questions().to_vec(),
         };
         let total = occurrences.len();
         for (i, span) in occurrences.into_iter().enumerate().skip(self.max) {

@@ -157,18 +157,23 @@ impl MetricCheck {
 
     pub fn check(&self, meta: &RuleMeta, cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let draft = cx.draft;
-        let scopes: Vec<Range<usize>> = match self.per {
-            Scope::Draft => vec![draft.body_span()],
-            Scope::Paragraph => draft.paragraphs().to_vec(),
+        let body = [draft.body_span()];
+        let scopes: &[Range<usize>] = match self.per {
+            Scope::Draft => &body,
+            Scope::Paragraph => draft.paragraphs(),
         };
         let units = match self.unit {
             Unit::Words => draft.words(),
             Unit::Sentences => draft.sentences(),
         };
+        // Scopes and units are both in order: each scope's units are found from where the last
+        // scope's ended, searching outward from there (a paragraph holds a few sentences).
+        let mut lo = 0;
         for scope in scopes {
-            let lo = units.partition_point(|u| u.start < scope.start);
-            let hi = units.partition_point(|u| u.start < scope.end);
+            lo += gallop(&units[lo..], |u| u.start < scope.start);
+            let hi = lo + gallop(&units[lo..], |u| u.start < scope.end);
             let inside = &units[lo..hi];
+            lo = hi;
             let count = inside.len();
             if count <= self.limit {
                 continue;
@@ -200,6 +205,20 @@ impl MetricCheck {
             });
         }
     }
+}
+
+/// The number of leading items of `items` for which `before` holds (it holds for a prefix, as for
+/// `partition_point`), found in steps that double from the front: cheap when the answer is near
+/// the start, and never worse than twice a binary search.
+fn gallop<T>(items: &[T], before: impl Fn(&T) -> bool) -> usize {
+    let mut end = 1;
+    while end <= items.len() && before(&items[end - 1]) {
+        end *= 2;
+    }
+    // `before` holds for the first `end / 2` items; the answer is below `end`.
+    let known = end / 2;
+    let upto = end.min(items.len());
+    known + items[known..upto].partition_point(before)
 }
 
 #[cfg(test)]
@@ -249,6 +268,21 @@ kind = "metric"
         let d = set.check(&Draft::new(text));
         assert_eq!(d.len(), 1);
         assert_eq!(&text[d[0].span.clone()], "C.");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 512, failure_persistence: None, ..Default::default()
+        })]
+        /// Galloping finds what a binary search finds.
+        #[test]
+        fn gallop_is_partition_point(mut items in proptest::collection::vec(0u8..50, 0..70), at in 0u8..60) {
+            items.sort_unstable();
+            proptest::prop_assert_eq!(
+                super::gallop(&items, |&x| x < at),
+                items.partition_point(|&x| x < at)
+            );
+        }
     }
 
     #[test]

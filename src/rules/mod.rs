@@ -1452,10 +1452,15 @@ mod tests {
                 "{pieces} pieces"
             );
             assert!(
+                draft.questions() == whole_draft.questions(),
+                "{pieces} pieces: questions"
+            );
+            assert!(
                 draft.paragraphs() == whole_draft.paragraphs(),
                 "{pieces} pieces"
             );
         }
+        assert!(!whole_draft.questions().is_empty());
     }
 
     /// A document edited in an editor, linted through one cache at each step, gets the findings
