@@ -92,7 +92,7 @@ impl CountCheck {
             }
             What::Questions => cx.draft.questions().to_vec(),
         };
-        let total = occurrences.len();
+        let (total, max) = (occurrences.len().to_string(), self.max.to_string());
         for (i, span) in occurrences.into_iter().enumerate().skip(self.max) {
             let text = cx.draft.slice(span.clone());
             out.push(Diagnostic {
@@ -103,8 +103,8 @@ impl CountCheck {
                     &[
                         ("match", text),
                         ("nth", &ordinal(i + 1)),
-                        ("count", &total.to_string()),
-                        ("max", &self.max.to_string()),
+                        ("count", &total),
+                        ("max", &max),
                     ],
                 ),
                 help: meta.help.clone(),

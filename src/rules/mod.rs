@@ -481,7 +481,7 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| *v)
                     .unwrap_or("");
-                out.push_str(&one_line(value, 60));
+                push_one_line(&mut out, value, 60);
                 rest = &after[close + 1..];
             }
             _ => {
@@ -494,13 +494,33 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
-fn one_line(text: &str, max_chars: usize) -> String {
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= max_chars {
-        return collapsed;
+/// Push `text` onto `out` on one line (whitespace runs as one space, none at the ends), cut to
+/// `max_chars` characters with an ellipsis when longer. Writes in place: a long lint fills tens
+/// of thousands of messages.
+fn push_one_line(out: &mut String, text: &str, max_chars: usize) {
+    let start = out.len();
+    let mut chars = 0;
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > max_chars {
+            break;
+        }
     }
-    let cut: String = collapsed.chars().take(max_chars - 1).collect();
-    format!("{}…", cut.trim_end())
+    if chars > max_chars {
+        let keep = out[start..]
+            .char_indices()
+            .nth(max_chars.saturating_sub(1))
+            .map_or(out.len(), |(i, _)| start + i);
+        out.truncate(keep);
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
+        out.push('…');
+    }
 }
 
 /// A failing example, for the test suite and `exlint rules test`.
@@ -1755,5 +1775,29 @@ good = "we need to talk about the car"
         );
         let long = "word ".repeat(40);
         assert!(fill("{match}", &[("match", &long)]).ends_with('…'));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1024, failure_persistence: None, ..Default::default()
+        })]
+        /// Writing a value on one line in place gives what collapsing its whitespace, then
+        /// cutting it to length, gives.
+        #[test]
+        fn one_line_in_place_is_collapse_then_cut(
+            text in "[a\u{e9}😀 \t\n]{0,30}",
+            max in 1usize..12,
+        ) {
+            let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let want = if collapsed.chars().count() <= max {
+                collapsed
+            } else {
+                let cut: String = collapsed.chars().take(max - 1).collect();
+                format!("{}…", cut.trim_end())
+            };
+            let mut out = String::from("x");
+            super::push_one_line(&mut out, &text, max);
+            proptest::prop_assert_eq!(&out[1..], want);
+        }
     }
 }
