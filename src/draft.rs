@@ -168,39 +168,58 @@ impl Draft {
             .get_or_init(|| text::paragraphs(self.body(), self.body.start))
     }
 
-    /// Compute words, sentences and paragraphs in about `pieces` parts cut at blank lines
-    /// (`text::blank_line_cuts`), each on its own thread: the same results as computing them
-    /// whole, sooner for a long draft. Each part's normalized view is built on its thread, handed
-    /// to `also` with the part's range in the body (the phrase walk: no phrase crosses a blank
-    /// line; line-local pattern rules: no match crosses a line break) and dropped there, so no view
-    /// of the whole text is ever held. `also`'s results come back in order, each with the source
-    /// offset of its part (they are in offsets from the part's start).
+    /// Compute words, sentences, questions and paragraphs on `threads` threads, in about `parts`
+    /// parts cut at blank lines (`text::blank_line_cuts`): the same results as computing them
+    /// whole, sooner for a long draft. With a few parts per thread (`parts_for`), each thread
+    /// taking the next part left, so a thread slowed by a busy machine or a dense stretch of text holds no other up.
     ///
-    /// `alongside` (work that needs only the text) runs once, on the first thread to finish its
-    /// part, so it fills the time that thread would otherwise wait for the others; its result
-    /// comes back too. `None` when the parts are already computed or the body has no place to
-    /// cut: then `alongside` has not run.
-    pub fn prepare_in_pieces<T: Send, U: Send>(
+    /// Each thread keeps one normalized view, rebuilt over each part it takes (spellings it has
+    /// seen are not normalized again), and one `S`, its own state for `also`. The view is handed
+    /// to `also` with the part's range in the body (the phrase walk: no phrase crosses a blank
+    /// line; line-local pattern rules: no match crosses a line break); no view of the whole text
+    /// is ever held. `also`'s results come back in order, each with the source offset of its
+    /// part (they are in offsets from the part's start).
+    ///
+    /// `alongside` (work that needs only the text) runs once, on the first thread to find no
+    /// part left, so it fills the time that thread would otherwise wait for the others; its
+    /// result comes back too. `None` when the parts are already computed or the body has no
+    /// place to cut: then `alongside` has not run.
+    pub fn prepare_in_pieces<S: Default, T: Send, U: Send>(
         &self,
         lexicon: &Lexicon,
-        pieces: usize,
-        also: impl Fn(&NormalizedView, Range<usize>) -> T + Sync,
+        threads: usize,
+        parts: usize,
+        also: impl Fn(&mut S, &NormalizedView, Range<usize>) -> T + Sync,
         alongside: impl FnOnce() -> U + Send,
     ) -> Option<(Vec<(usize, T)>, U)> {
         if self.is_prepared() {
             return None;
         }
         let body = self.body();
-        let cuts = text::blank_line_cuts(body, pieces);
+        let cuts = text::blank_line_cuts(body, parts);
         if cuts.len() <= 2 {
             return None;
         }
-        let also = &also;
+        let threads = threads.clamp(1, cuts.len() - 1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         let job = std::sync::Mutex::new(Some(alongside));
         let done = std::sync::Mutex::new(None);
-        let (job, done) = (&job, &done);
-        let part = move |w: &[usize]| {
-            let piece = Piece::compute(&body[w[0]..w[1]], lexicon, |v| also(v, w[0]..w[1]));
+        let (next, job, done, also, cuts) = (&next, &job, &done, &also, &cuts);
+        // Take parts until none is left, then claim `alongside` if no thread has yet.
+        let work = move || {
+            let (mut view, mut state) = (NormalizedView::default(), S::default());
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&[from, to]) = cuts.get(i..i + 2) else {
+                    break;
+                };
+                let piece = Piece::compute_in(&mut view, &body[from..to], lexicon, |v| {
+                    also(&mut state, v, from..to)
+                });
+                mine.push((i, piece));
+            }
+            drop(view);
             // A poisoned lock means `alongside` panicked on another thread: that panic is
             // re-raised when the thread is joined.
             let claimed = job.lock().ok().and_then(|mut job| job.take());
@@ -210,29 +229,30 @@ impl Draft {
                     *done = Some(result);
                 }
             }
-            piece
+            mine
         };
-        let parts: Vec<Piece<T>> = std::thread::scope(|s| {
-            let rest: Vec<_> = cuts[1..]
-                .windows(2)
-                .map(|w| s.spawn(move || part(w)))
-                .collect();
-            let first = part(&cuts[..2]);
-            std::iter::once(first)
-                .chain(rest.into_iter().map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                }))
-                .collect()
+        let mut computed: Vec<(usize, Piece<T>)> = std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+            let mut all = work();
+            for other in others {
+                all.extend(
+                    other
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+            }
+            all
         });
-        self.set_pieces_on(pieces, &cuts, &parts.iter().collect::<Vec<_>>());
+        computed.sort_unstable_by_key(|(i, _)| *i);
+        let parts: Vec<Piece<T>> = computed.into_iter().map(|(_, p)| p).collect();
+        self.set_pieces_on(threads, cuts, &parts.iter().collect::<Vec<_>>());
         let base = self.body.start;
         let found = cuts
             .iter()
             .zip(parts)
             .map(|(&cut, p)| (base + cut, p.found))
             .collect();
-        // Every part has finished, so one of them ran `alongside`.
+        // Every part has finished, so one of the threads ran `alongside`.
         let alongside = done.lock().ok().and_then(|mut done| done.take())?;
         Some((found, alongside))
     }
@@ -365,9 +385,24 @@ pub struct Piece<T> {
 }
 
 impl<T> Piece<T> {
-    pub fn compute(text: &str, lexicon: &Lexicon, also: impl Fn(&NormalizedView) -> T) -> Piece<T> {
+    pub fn compute(
+        text: &str,
+        lexicon: &Lexicon,
+        also: impl FnOnce(&NormalizedView) -> T,
+    ) -> Piece<T> {
+        Piece::compute_in(&mut NormalizedView::default(), text, lexicon, also)
+    }
+
+    /// `compute`, rebuilding `view` (`NormalizedView::rebuild_on`) for the piece's text.
+    pub fn compute_in(
+        view: &mut NormalizedView,
+        text: &str,
+        lexicon: &Lexicon,
+        also: impl FnOnce(&NormalizedView) -> T,
+    ) -> Piece<T> {
         let words = text::words(text, 0);
-        let found = also(&NormalizedView::build_on(text, 0, &words, lexicon));
+        view.rebuild_on(text, 0, &words, lexicon);
+        let found = also(view);
         let sentences = text::sentences(text, 0);
         Piece {
             words,
@@ -379,17 +414,26 @@ impl<T> Piece<T> {
     }
 }
 
-/// How many pieces to lint a body of `len` bytes in (`Draft::prepare_in_pieces`): one per core,
-/// each at least `PIECE_MIN` bytes, so only long drafts (a book, a whole export pasted as a draft)
-/// pay for threads.
+/// Parts under this size are not worth a thread's start-up and a join.
+const PIECE_MIN: usize = 128 * 1024;
+
+/// How many threads to lint a body of `len` bytes on (`Draft::prepare_in_pieces`): one per core,
+/// with at least `PIECE_MIN` bytes each, so only long drafts (a book, a whole export pasted as a
+/// draft) pay for threads.
 pub fn pieces_for(len: usize) -> usize {
-    const PIECE_MIN: usize = 128 * 1024;
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     if len < 2 * PIECE_MIN {
         return 1;
     }
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     cores.min(len / PIECE_MIN).max(1)
+}
+
+/// How many parts to cut a body of `len` bytes into for `threads` threads: a few per thread, so
+/// the threads even out, each of at least `PIECE_MIN` bytes.
+pub fn parts_for(len: usize, threads: usize) -> usize {
+    const PER_THREAD: usize = 4;
+    (threads * PER_THREAD).min(len / PIECE_MIN).max(threads)
 }
 
 /// Byte offsets ↔ line/column. Lines end at `\n`, `\r\n` or a lone `\r`.

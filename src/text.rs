@@ -478,6 +478,9 @@ struct Form {
 ///
 /// Natural text repeats its words, so readings belong to distinct spellings (forms), each
 /// normalized once: a token is its span, its flags and the index of its form.
+///
+/// A view can be rebuilt over another text (`rebuild_on`), keeping the forms it has: a thread
+/// that works through the pieces of a long draft normalizes each spelling once, not once a piece.
 #[derive(Debug, Clone, Default)]
 pub struct NormalizedView {
     tokens: Vec<Token>,
@@ -487,6 +490,18 @@ pub struct NormalizedView {
     /// Canonical words, each a range into `text`.
     words: Vec<Range<u32>>,
     text: String,
+    /// Each spelling seen (case included) → its form.
+    spellings: Spellings,
+    /// Tells views apart (`id`): a fresh view gets a new one, a rebuilt view keeps its own.
+    id: u64,
+}
+
+/// Spellings as typed → their form and clause role: short ones (most) by their bytes packed in
+/// two machine words (`packed`), so a probe needs no second memory access.
+#[derive(Debug, Clone, Default)]
+struct Spellings {
+    short: HashMap<[u64; 2], (u32, ClauseRole)>,
+    long: HashMap<Box<str>, (u32, ClauseRole)>,
 }
 
 impl NormalizedView {
@@ -503,15 +518,47 @@ impl NormalizedView {
         words: &[Range<usize>],
         lexicon: &Lexicon,
     ) -> NormalizedView {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut view = NormalizedView {
-            tokens: Vec::with_capacity(words.len()),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             ..NormalizedView::default()
         };
-        // Each spelling as typed (case included) → its form: short ones (most) by their bytes
-        // packed in two machine words, so a probe needs no second memory access.
-        let mut short: HashMap<[u64; 2], (u32, ClauseRole)> =
+        view.spellings.short =
             HashMap::with_capacity_and_hasher(words.len().min(1 << 14), Default::default());
-        let mut long: HashMap<&str, (u32, ClauseRole)> = HashMap::default();
+        view.tokenize(text, base, words, lexicon);
+        view
+    }
+
+    /// Make this the view of another text, as `build_on` would, keeping the forms of the texts
+    /// before it (so a spelling they had is not normalized again). `lexicon` must be the one the
+    /// view was built with. Tokens are the new text's only; readings are the same as a fresh
+    /// view's, though forms are numbered differently.
+    pub fn rebuild_on(
+        &mut self,
+        text: &str,
+        base: usize,
+        words: &[Range<usize>],
+        lexicon: &Lexicon,
+    ) {
+        if self.id == 0 {
+            *self = NormalizedView::build_on(text, base, words, lexicon);
+            return;
+        }
+        self.tokens.clear();
+        self.tokenize(text, base, words, lexicon);
+    }
+
+    /// Which view this is: stays the same through `rebuild_on`, so what was worked out from its
+    /// forms (they are only ever added to) can be kept and extended. 0 for an empty default view.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Append the tokens of `text` (its `words`), adding a form for each new spelling.
+    fn tokenize(&mut self, text: &str, base: usize, words: &[Range<usize>], lexicon: &Lexicon) {
+        let view = self;
+        view.tokens.reserve(words.len());
+        let mut spellings = std::mem::take(&mut view.spellings);
         let mut raw = String::new();
         let mut scratch = Vec::new();
         let mut prev_end = 0;
@@ -544,8 +591,14 @@ impl NormalizedView {
 
             let mut add = || view.add_form(&text[start..end], lexicon, &mut raw, &mut scratch);
             let (form, role) = match packed(bytes, start, end) {
-                Some(key) => *short.entry(key).or_insert_with(&mut add),
-                None => *long.entry(&text[start..end]).or_insert_with(add),
+                Some(key) => *spellings.short.entry(key).or_insert_with(&mut add),
+                None => match spellings.long.get(&text[start..end]) {
+                    Some(known) => *known,
+                    None => *spellings
+                        .long
+                        .entry(text[start..end].into())
+                        .or_insert_with(add),
+                },
             };
             // Texts often skip punctuation: a clause also starts at an opener ("take me back i
             // miss u") and on both sides of an interjection ("u up lol cant sleep").
@@ -566,7 +619,7 @@ impl NormalizedView {
                 form,
             });
         }
-        view
+        view.spellings = spellings;
     }
 
     /// Normalize one spelling and record its readings as a new form.
@@ -1088,6 +1141,21 @@ mod equivalence {
             prop_assert_eq!(s, sentences(&text, 9));
             prop_assert_eq!(p, paragraphs(&text, 9));
             prop_assert_eq!(v, NormalizedView::build(&text, 9, &lex));
+        }
+
+        /// A view rebuilt over one text after another (keeping the spellings it has seen) is
+        /// each time the view built fresh for that text, and keeps its id.
+        #[test]
+        fn a_rebuilt_view_is_a_fresh_view(texts in proptest::collection::vec(scanner_text(), 1..5)) {
+            let lex = Lexicon::parse("lexicon.toml", include_str!("../rules/lexicon.toml")).unwrap();
+            let mut view = NormalizedView::default();
+            let mut id = None;
+            for (i, text) in texts.iter().enumerate() {
+                view.rebuild_on(text, i, &words(text, i), &lex);
+                prop_assert_eq!(&view, &NormalizedView::build(text, i, &lex));
+                prop_assert_eq!(*id.get_or_insert(view.id()), view.id());
+            }
+            prop_assert_ne!(view.id(), NormalizedView::build("x", 0, &lex).id());
         }
     }
 }

@@ -295,8 +295,8 @@ impl CompileCx<'_> {
 
 /// How `check_split` does the long work (segmenting, normalizing, the phrase walk).
 enum Split<'c> {
-    /// In this many pieces on as many threads (1: whole, on this thread).
-    Threads(usize),
+    /// In `parts` pieces on up to `threads` threads (1 part: whole, on this thread).
+    Threads { threads: usize, parts: usize },
     /// Piece by piece at every blank line, through a cache.
     Cached(&'c LintCache),
 }
@@ -734,13 +734,18 @@ impl RuleSet {
     }
 
     fn check_in(&self, draft: &Draft, context: &Context) -> Vec<Diagnostic> {
-        let pieces = crate::draft::pieces_for(draft.body().len());
-        self.check_in_pieces(draft, context, pieces)
+        let len = draft.body().len();
+        let threads = crate::draft::pieces_for(len);
+        let parts = crate::draft::parts_for(len, threads);
+        self.check_split(draft, context, Split::Threads { threads, parts })
     }
 
-    /// `check_in`, doing the long work in `pieces` parts on as many threads (`pieces_for`).
-    fn check_in_pieces(&self, draft: &Draft, context: &Context, pieces: usize) -> Vec<Diagnostic> {
-        self.check_split(draft, context, Split::Threads(pieces))
+    /// `check_in`, doing the long work in `parts` pieces, on two threads when there are two or
+    /// more (so a thread works through several pieces, as on a long draft).
+    #[cfg(test)]
+    fn check_in_pieces(&self, draft: &Draft, context: &Context, parts: usize) -> Vec<Diagnostic> {
+        let threads = parts.min(2);
+        self.check_split(draft, context, Split::Threads { threads, parts })
     }
 
     /// The phrase matches of one view, resolved to spans.
@@ -759,19 +764,21 @@ impl RuleSet {
         // search each piece on its thread; the others run on whichever thread is done first.
         let mut patterns: Option<std::vec::IntoIter<Vec<Diagnostic>>> = None;
         let found = match split {
-            Split::Threads(pieces) if pieces > 1 => {
+            Split::Threads { threads, parts } if parts > 1 => {
                 let (body, base) = (draft.body(), draft.body_span().start);
                 let in_pieces = self.rules.iter().all(|rule| match &rule.check {
                     Check::Pattern(c) => c.line_local(),
                     _ => true,
                 });
-                let piece_work = |v: &NormalizedView, range: Range<usize>| {
-                    let spans = in_pieces.then(|| self.pattern_spans(body, range));
-                    (self.find(v), spans)
-                };
+                let piece_work =
+                    |resolved: &mut phrase::Resolved, v: &NormalizedView, range: Range<usize>| {
+                        let spans = in_pieces.then(|| self.pattern_spans(body, range));
+                        let found = Found::resolve(v, self.phrases.find_with(v, resolved));
+                        (found, spans)
+                    };
                 let text_rules = move || (!in_pieces).then(|| self.check_patterns(body, base));
                 draft
-                    .prepare_in_pieces(&self.lexicon, pieces, piece_work, text_rules)
+                    .prepare_in_pieces(&self.lexicon, threads, parts, piece_work, text_rules)
                     .map(|(parts, text_found)| {
                         let mut per_piece = Vec::with_capacity(parts.len());
                         let mut all = Vec::new();
@@ -785,7 +792,7 @@ impl RuleSet {
                         all
                     })
             }
-            Split::Threads(_) => None,
+            Split::Threads { .. } => None,
             Split::Cached(cache) => cache.prepare(self, draft),
         };
         if let Some(mut all) = found {

@@ -1015,12 +1015,26 @@ impl PhraseIndex {
 
     /// Every match in the view, sorted and without duplicates.
     pub fn find(&self, view: &NormalizedView) -> Vec<PhraseMatch> {
+        self.find_with(view, &mut Resolved::default())
+    }
+
+    /// `find`, keeping in `resolved` the symbols of the view's forms: a view rebuilt over the
+    /// next text (`NormalizedView::rebuild_on`) keeps its forms, so only the new ones are looked
+    /// up. `resolved` starts over when given another view.
+    pub fn find_with(&self, view: &NormalizedView, resolved: &mut Resolved) -> Vec<PhraseMatch> {
         let mut out = Vec::new();
         if self.is_empty() {
             return out;
         }
         // Intern the view's words once: a word no phrase uses can never match.
-        let syms = Syms::new(self, view);
+        if resolved.view != view.id() || resolved.syms.forms.len() > view.form_count() {
+            *resolved = Resolved {
+                view: view.id(),
+                syms: Syms::default(),
+            };
+        }
+        resolved.syms.extend(self, view);
+        let syms = &resolved.syms;
         for (t, token) in view.tokens().iter().enumerate() {
             let starts = syms.starts[view.form_of(t)];
             if starts == 0 {
@@ -1028,7 +1042,7 @@ impl PhraseIndex {
             }
             let walker = Walker {
                 index: self,
-                syms: &syms,
+                syms,
                 view,
                 start: t,
             };
@@ -1045,7 +1059,16 @@ impl PhraseIndex {
     }
 }
 
+/// The phrase symbols of a view's forms, kept between `PhraseIndex::find_with` calls on the same
+/// view (`NormalizedView::id`) as it is rebuilt over one text after another.
+#[derive(Default)]
+pub struct Resolved {
+    view: u64,
+    syms: Syms,
+}
+
 /// The symbols of every reading of every form (distinct spelling) of the view, flattened.
+#[derive(Default)]
 struct Syms {
     /// Per form: range into `readings`.
     forms: Vec<Range<u32>>,
@@ -1064,21 +1087,25 @@ const UNKNOWN: Sym = Sym::MAX;
 const SEVERAL: Sym = Sym::MAX - 1;
 
 impl Syms {
-    fn new(index: &PhraseIndex, view: &NormalizedView) -> Syms {
-        let n = view.form_count();
-        let mut syms = Syms {
-            forms: Vec::with_capacity(n),
-            starts: Vec::with_capacity(n),
-            single: Vec::with_capacity(n),
-            readings: Vec::with_capacity(n),
-            words: Vec::with_capacity(n + n / 4),
-        };
+    /// Resolve the forms of `view` past those already resolved (a view only ever gains forms).
+    fn extend(&mut self, index: &PhraseIndex, view: &NormalizedView) {
+        let (from, n) = (self.forms.len(), view.form_count());
+        let new = n.saturating_sub(from);
+        if new == 0 {
+            return;
+        }
+        let syms = self;
+        syms.forms.reserve(new);
+        syms.starts.reserve(new);
+        syms.single.reserve(new);
+        syms.readings.reserve(new);
+        syms.words.reserve(new + new / 4);
         // Forms share words ("u" and "you"): look each distinct word up (and try to repair it)
         // once.
         let mut seen: HashMap<&str, Sym> =
-            HashMap::with_capacity_and_hasher(n.min(4096), Default::default());
+            HashMap::with_capacity_and_hasher(new.min(4096), Default::default());
         let mut deletions = Deletions::new();
-        for f in 0..n {
+        for f in from..n {
             let first = syms.readings.len() as u32;
             for r in 0..view.form_reading_count(f) {
                 let w0 = syms.words.len() as u32;
@@ -1117,7 +1144,6 @@ impl Syms {
                 _ => SEVERAL,
             });
         }
-        syms
     }
 
     fn readings(&self, form: usize) -> impl Iterator<Item = &[Sym]> {
@@ -1238,6 +1264,43 @@ r = "are"
                 text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
             })
             .collect()
+    }
+
+    /// Symbols kept across calls serve a view rebuilt over one text after another, and start
+    /// over for another view: every call finds what a fresh `find` does.
+    #[test]
+    fn kept_symbols_follow_their_view() {
+        let lex = lexicon();
+        let mut index = PhraseIndex::new();
+        for (i, p) in ["pls come back", "i miss you", "ur the best"]
+            .iter()
+            .enumerate()
+        {
+            index.insert(p, i as u32, &lex).unwrap();
+        }
+        index.finish(&lex).unwrap();
+        let texts = [
+            "hey. i miss u",
+            "Pls come bck!! ur the best",
+            "i mis you, pls come back",
+            "nothing here",
+        ];
+        let mut resolved = Resolved::default();
+        let mut kept = NormalizedView::default();
+        for (i, text) in texts.iter().enumerate() {
+            kept.rebuild_on(text, 0, &crate::text::words(text, 0), &lex);
+            let fresh = NormalizedView::build(text, 0, &lex);
+            let want = index.find(&fresh);
+            assert_eq!(index.find_with(&kept, &mut resolved), want, "{text}");
+            // Another view in between: the kept symbols must not be read as its own.
+            let other = NormalizedView::build(texts[(i + 1) % texts.len()], 0, &lex);
+            assert_eq!(
+                index.find_with(&other, &mut resolved),
+                index.find(&other),
+                "{text}"
+            );
+            assert_eq!(index.find_with(&kept, &mut resolved), want, "{text}");
+        }
     }
 
     #[test]
