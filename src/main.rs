@@ -495,6 +495,11 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         }
         out.flush()?;
     }
+    drop(results);
+    // The process exits right after: freeing every draft, finding and rule set one by one
+    // would only delay that (a tenth of the time for 1,000 drafts), and exiting gives all the
+    // memory back at once.
+    std::mem::forget((checked, prepared, by_dir, by_files));
     Ok(if input_error {
         EXIT_ERROR
     } else if failed {
