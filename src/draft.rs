@@ -26,6 +26,10 @@ pub struct Draft {
     thread: Option<ThreadFacts>,
     lines: LineIndex,
     words: OnceCell<Vec<Range<usize>>>,
+    /// A long body's words as its pieces found them: each piece's list with the piece's source
+    /// offset (spans in the list are from the piece's start). Joined into `words` only when
+    /// something asks for the list itself; the rules only count (`word_runs`).
+    word_runs: OnceCell<Vec<(usize, Vec<Range<usize>>)>>,
     sentences: OnceCell<Vec<Range<usize>>>,
     questions: OnceCell<Vec<Range<usize>>>,
     paragraphs: OnceCell<Vec<Range<usize>>>,
@@ -52,6 +56,7 @@ impl Draft {
             thread: None,
             lines,
             words: OnceCell::new(),
+            word_runs: OnceCell::new(),
             sentences: OnceCell::new(),
             questions: OnceCell::new(),
             paragraphs: OnceCell::new(),
@@ -146,8 +151,23 @@ impl Draft {
 
     /// Word spans (UAX #29 words containing a letter or digit).
     pub fn words(&self) -> &[Range<usize>] {
-        self.words
-            .get_or_init(|| text::words(self.body(), self.body.start))
+        self.words.get_or_init(|| match self.word_runs.get() {
+            Some(runs) => runs
+                .iter()
+                .flat_map(|(at, run)| run.iter().map(move |w| w.start + at..w.end + at))
+                .collect(),
+            None => text::words(self.body(), self.body.start),
+        })
+    }
+
+    /// The words in runs, each a list of spans and the offset that puts them in the source (add
+    /// it to both ends): for a long body linted in pieces, the pieces' own lists, with no list
+    /// of all the words built; else one run of `words()`.
+    pub fn word_runs(&self) -> Vec<(usize, &[Range<usize>])> {
+        match (self.words.get(), self.word_runs.get()) {
+            (None, Some(runs)) => runs.iter().map(|(at, run)| (*at, &run[..])).collect(),
+            _ => vec![(0, self.words())],
+        }
     }
 
     /// Sentence spans, trimmed of surrounding whitespace.
@@ -244,9 +264,15 @@ impl Draft {
             all
         });
         computed.sort_unstable_by_key(|(i, _)| *i);
-        let parts: Vec<Piece<T>> = computed.into_iter().map(|(_, p)| p).collect();
-        self.set_pieces_on(threads, cuts, &parts.iter().collect::<Vec<_>>());
+        let mut parts: Vec<Piece<T>> = computed.into_iter().map(|(_, p)| p).collect();
+        // The words stay in their pieces' lists: tens of megabytes not copied.
         let base = self.body.start;
+        let runs = cuts
+            .iter()
+            .zip(&mut parts)
+            .map(|(&cut, p)| (base + cut, std::mem::take(&mut p.words)))
+            .collect();
+        self.set_pieces_on(threads, cuts, &parts.iter().collect::<Vec<_>>(), Some(runs));
         let found = cuts
             .iter()
             .zip(parts)
@@ -259,19 +285,29 @@ impl Draft {
 
     /// Whether words, sentences, paragraphs or the view are computed already.
     pub fn is_prepared(&self) -> bool {
-        self.normalized.get().is_some() || self.words.get().is_some()
+        self.normalized.get().is_some()
+            || self.words.get().is_some()
+            || self.word_runs.get().is_some()
     }
 
     /// Set the draft's words, sentences, questions and paragraphs from the pieces of its body, cut at
     /// `cuts` (body offsets, `0` first and the body's length last, as `text::blank_line_cuts`
     /// gives them), in order. Does nothing when they are set already.
     pub fn set_pieces<T>(&self, cuts: &[usize], pieces: &[&Piece<T>]) {
-        self.set_pieces_on(1, cuts, pieces);
+        self.set_pieces_on(1, cuts, pieces, None);
     }
 
     /// `set_pieces`, copying on `threads` threads: the lists of a long draft run to tens of
     /// megabytes, and their first writes fault in every page.
-    fn set_pieces_on<T>(&self, threads: usize, cuts: &[usize], pieces: &[&Piece<T>]) {
+    /// With `word_runs` (the pieces' word lists, taken out of them), the words are kept as
+    /// runs instead of joined.
+    fn set_pieces_on<T>(
+        &self,
+        threads: usize,
+        cuts: &[usize],
+        pieces: &[&Piece<T>],
+        word_runs: Option<Vec<(usize, Vec<Range<usize>>)>>,
+    ) {
         debug_assert_eq!(cuts.len(), pieces.len() + 1);
         if self.is_prepared() {
             return;
@@ -306,7 +342,14 @@ impl Draft {
             unsafe { list.set_len(len) };
         }
         let [words, sentences, questions, paragraphs] = lists;
-        let _ = self.words.set(words);
+        match word_runs {
+            Some(runs) => {
+                let _ = self.word_runs.set(runs);
+            }
+            None => {
+                let _ = self.words.set(words);
+            }
+        }
         let _ = self.sentences.set(sentences);
         let _ = self.questions.set(questions);
         let _ = self.paragraphs.set(paragraphs);

@@ -162,19 +162,20 @@ impl MetricCheck {
             Scope::Draft => &body,
             Scope::Paragraph => draft.paragraphs(),
         };
+        // Words as the pieces of a long draft found them: counting needs no list of them all.
         let units = match self.unit {
-            Unit::Words => draft.words(),
-            Unit::Sentences => draft.sentences(),
+            Unit::Words => draft.word_runs(),
+            Unit::Sentences => vec![(0, draft.sentences())],
         };
         // Scopes and units are both in order: each scope's units are found from where the last
         // scope's ended, searching outward from there (a paragraph holds a few sentences).
-        let mut lo = 0;
+        let mut at = Cursor::default();
         for scope in scopes {
-            lo += gallop(&units[lo..], |u| u.start < scope.start);
-            let hi = lo + gallop(&units[lo..], |u| u.start < scope.end);
-            let inside = &units[lo..hi];
-            lo = hi;
-            let count = inside.len();
+            at = at.skip(&units, scope.start);
+            let end = at.skip(&units, scope.end);
+            let count = at.count_to(&units, end);
+            let from = at;
+            at = end;
             if count <= self.limit {
                 continue;
             }
@@ -182,7 +183,7 @@ impl MetricCheck {
                 Some(e) if count > e => (e, Severity::Error),
                 _ => (self.limit, meta.severity),
             };
-            let span = inside[limit].start..inside[count - 1].end;
+            let span = from.nth(&units, limit).start..from.nth(&units, count - 1).end;
             let unit = match self.unit {
                 Unit::Words => "words",
                 Unit::Sentences => "sentences",
@@ -207,6 +208,53 @@ impl MetricCheck {
     }
 }
 
+/// A place in units kept as runs (`Draft::word_runs`): run `run`, item `item`; each run's spans
+/// are shifted by its offset.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    run: usize,
+    item: usize,
+}
+
+impl Cursor {
+    /// The place of the first unit from here that starts at or after `offset`.
+    fn skip(self, runs: &[(usize, &[Range<usize>])], offset: usize) -> Cursor {
+        let Cursor { mut run, mut item } = self;
+        while let Some(&(at, units)) = runs.get(run) {
+            item += gallop(&units[item..], |u| u.start + at < offset);
+            if item < units.len() {
+                break;
+            }
+            (run, item) = (run + 1, 0);
+        }
+        Cursor { run, item }
+    }
+
+    /// How many units lie from here to `end` (a later place).
+    fn count_to(self, runs: &[(usize, &[Range<usize>])], end: Cursor) -> usize {
+        if self.run == end.run {
+            return end.item - self.item;
+        }
+        let rest = |r: usize| runs.get(r).map_or(0, |(_, units)| units.len());
+        let middle: usize = (self.run + 1..end.run).map(rest).sum();
+        rest(self.run) - self.item + middle + end.item
+    }
+
+    /// The source span of the `n`th unit from here (there are more than `n`).
+    fn nth(self, runs: &[(usize, &[Range<usize>])], mut n: usize) -> Range<usize> {
+        let Cursor { mut run, mut item } = self;
+        loop {
+            let (at, units) = runs[run];
+            if item + n < units.len() {
+                let u = &units[item + n];
+                return u.start + at..u.end + at;
+            }
+            n -= units.len() - item;
+            (run, item) = (run + 1, 0);
+        }
+    }
+}
+
 /// The number of leading items of `items` for which `before` holds (it holds for a prefix, as for
 /// `partition_point`), found in steps that double from the front: cheap when the answer is near
 /// the start, and never worse than twice a binary search.
@@ -223,6 +271,8 @@ fn gallop<T>(items: &[T], before: impl Fn(&T) -> bool) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::Range;
+
     use crate::Draft;
     use crate::diagnostic::Severity;
     use crate::rules::RuleSet;
@@ -274,6 +324,46 @@ kind = "metric"
         #![proptest_config(proptest::prelude::ProptestConfig {
             cases: 512, failure_persistence: None, ..Default::default()
         })]
+        /// Units kept in runs (each shifted by its offset) are counted and picked per scope
+        /// as the same units in one list are.
+        #[test]
+        fn units_in_runs_count_as_one_list(
+            gaps in proptest::collection::vec((1usize..4, 0usize..3, proptest::bool::ANY), 0..40),
+            scopes in proptest::collection::vec((0usize..8, 0usize..8), 1..6),
+        ) {
+            // Units at increasing offsets; a new run starts where the flag is set.
+            let mut flat: Vec<Range<usize>> = Vec::new();
+            let mut runs: Vec<(usize, Vec<Range<usize>>)> = vec![(0, Vec::new())];
+            let mut at = 0;
+            for (gap, len, cut) in gaps {
+                let start = at + gap;
+                at = start + len;
+                if cut {
+                    runs.push((start - 1, Vec::new()));
+                }
+                let (shift, run) = runs.last_mut().unwrap();
+                run.push(start - *shift..at - *shift);
+                flat.push(start..at);
+            }
+            let runs: Vec<(usize, &[Range<usize>])> =
+                runs.iter().map(|(a, r)| (*a, &r[..])).collect();
+            let mut from = 0;
+            let mut cursor = super::Cursor::default();
+            for (skip, len) in scopes {
+                let scope = from + skip..from + skip + len * 3;
+                from = scope.end;
+                let lo = flat.partition_point(|u| u.start < scope.start);
+                let hi = flat.partition_point(|u| u.start < scope.end);
+                cursor = cursor.skip(&runs, scope.start);
+                let end = cursor.skip(&runs, scope.end);
+                proptest::prop_assert_eq!(cursor.count_to(&runs, end), hi - lo);
+                for n in 0..hi - lo {
+                    proptest::prop_assert_eq!(cursor.nth(&runs, n), flat[lo + n].clone());
+                }
+                cursor = end;
+            }
+        }
+
         /// Galloping finds what a binary search finds.
         #[test]
         fn gallop_is_partition_point(mut items in proptest::collection::vec(0u8..50, 0..70), at in 0u8..60) {
