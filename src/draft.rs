@@ -190,8 +190,9 @@ impl Draft {
 
     /// Compute words, sentences, questions and paragraphs on `threads` threads, in about `parts`
     /// parts cut at blank lines (`text::blank_line_cuts`): the same results as computing them
-    /// whole, sooner for a long draft. With a few parts per thread (`parts_for`), each thread
-    /// taking the next part left, so a thread slowed by a busy machine or a dense stretch of text holds no other up.
+    /// whole, sooner for a long draft. There are a few parts per thread (`parts_for`) and each
+    /// thread takes the next part left, so a thread slowed by a busy machine or a dense stretch
+    /// of text holds no other up.
     ///
     /// Each thread keeps one normalized view, rebuilt over each part it takes (spellings it has
     /// seen are not normalized again), and one `S`, its own state for `also`. The view is handed
@@ -290,17 +291,16 @@ impl Draft {
             || self.word_runs.get().is_some()
     }
 
-    /// Set the draft's words, sentences, questions and paragraphs from the pieces of its body, cut at
-    /// `cuts` (body offsets, `0` first and the body's length last, as `text::blank_line_cuts`
-    /// gives them), in order. Does nothing when they are set already.
+    /// Set the draft's words, sentences, questions and paragraphs from the pieces of its body,
+    /// cut at `cuts` (body offsets, `0` first and the body's length last, as
+    /// `text::blank_line_cuts` gives them), in order. Does nothing when they are set already.
     pub fn set_pieces<T>(&self, cuts: &[usize], pieces: &[&Piece<T>]) {
         self.set_pieces_on(1, cuts, pieces, None);
     }
 
     /// `set_pieces`, copying on `threads` threads: the lists of a long draft run to tens of
-    /// megabytes, and their first writes fault in every page.
-    /// With `word_runs` (the pieces' word lists, taken out of them), the words are kept as
-    /// runs instead of joined.
+    /// megabytes, and their first writes fault in every page. With `word_runs` (the pieces' word
+    /// lists, taken out of them) the words are kept as runs, not joined.
     fn set_pieces_on<T>(
         &self,
         threads: usize,
@@ -413,8 +413,9 @@ fn run_split(jobs: &mut [Job<'_>], threads: usize) {
 }
 
 /// One piece of a body cut at blank lines (`text::blank_line_cuts`): its words, sentences,
-/// questions and paragraphs, in byte offsets from the piece's first byte, and what a check found in its
-/// normalized view (built, used and dropped by `compute`). Nothing crosses a blank line, so the
+/// questions and paragraphs, in byte offsets from the piece's first byte, and what a check found
+/// in its normalized view (built by `compute`, or rebuilt over the piece by `compute_in`, and not
+/// kept). Nothing crosses a blank line, so the
 /// pieces of a body, shifted to their places, are the body's own parts (`Draft::set_pieces`),
 /// and a piece whose text did not change need not be computed again (an editor's keystroke).
 #[derive(Debug, Clone)]
@@ -463,7 +464,7 @@ const PIECE_MIN: usize = 128 * 1024;
 /// How many threads to lint a body of `len` bytes on (`Draft::prepare_in_pieces`): one per core,
 /// with at least `PIECE_MIN` bytes each, so only long drafts (a book, a whole export pasted as a
 /// draft) pay for threads.
-pub fn pieces_for(len: usize) -> usize {
+pub fn threads_for(len: usize) -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     if len < 2 * PIECE_MIN {
         return 1;

@@ -735,7 +735,7 @@ impl RuleSet {
 
     fn check_in(&self, draft: &Draft, context: &Context) -> Vec<Diagnostic> {
         let len = draft.body().len();
-        let threads = crate::draft::pieces_for(len);
+        let threads = crate::draft::threads_for(len);
         let parts = crate::draft::parts_for(len, threads);
         self.check_split(draft, context, Split::Threads { threads, parts })
     }
@@ -750,7 +750,12 @@ impl RuleSet {
 
     /// The phrase matches of one view, resolved to spans.
     fn find(&self, view: &NormalizedView) -> Vec<Found> {
-        Found::resolve(view, self.phrases.find(view))
+        self.find_with(view, &mut phrase::Resolved::default())
+    }
+
+    /// `find`, keeping the symbols of the view's forms in `resolved` (`PhraseIndex::find_with`).
+    fn find_with(&self, view: &NormalizedView, resolved: &mut phrase::Resolved) -> Vec<Found> {
+        Found::resolve(view, self.phrases.find_with(view, resolved))
     }
 
     fn check_split(&self, draft: &Draft, context: &Context, split: Split<'_>) -> Vec<Diagnostic> {
@@ -773,8 +778,7 @@ impl RuleSet {
                 let piece_work =
                     |resolved: &mut phrase::Resolved, v: &NormalizedView, range: Range<usize>| {
                         let spans = in_pieces.then(|| self.pattern_spans(body, range));
-                        let found = Found::resolve(v, self.phrases.find_with(v, resolved));
-                        (found, spans)
+                        (self.find_with(v, resolved), spans)
                     };
                 let text_rules = move || (!in_pieces).then(|| self.check_patterns(body, base));
                 draft
