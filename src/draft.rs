@@ -465,12 +465,10 @@ const PIECE_MIN: usize = 128 * 1024;
 /// with at least `PIECE_MIN` bytes each, so only long drafts (a book, a whole export pasted as a
 /// draft) pay for threads.
 pub fn threads_for(len: usize) -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     if len < 2 * PIECE_MIN {
         return 1;
     }
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    cores.min(len / PIECE_MIN).max(1)
+    crate::par::cores().min(len / PIECE_MIN).max(1)
 }
 
 /// How many parts to cut a body of `len` bytes into for `threads` threads: a few per thread, so

@@ -16,6 +16,7 @@ pub mod fs;
 pub mod input;
 pub mod lexicon;
 pub mod lsp;
+pub mod par;
 pub mod render;
 pub mod rules;
 pub mod text;

@@ -356,7 +356,6 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             )
             .map_err(|e| e.to_string())
         });
-    let mut stdin_bytes = Some(stdin_bytes);
     let lint_one = |i: usize, stdin: Option<Result<Vec<u8>, String>>| {
         let (name, p) = (&names[i], &prepared[i]);
         let shown = if name == "-" {
@@ -384,58 +383,17 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         });
         (shown, result)
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(names.len());
-    let mut checked: Vec<(String, Result<Checked, String>)> = Vec::with_capacity(names.len());
-    if workers <= 1 {
-        for (i, name) in names.iter().enumerate() {
-            let stdin = if name == "-" {
-                stdin_bytes.take().flatten()
-            } else {
-                None
-            };
-            checked.push(lint_one(i, stdin));
-        }
-    } else {
-        let stdin_index = names.iter().position(|n| n == "-");
-        let stdin = std::sync::Mutex::new(stdin_bytes.take().flatten());
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut slots: Vec<Option<(String, Result<Checked, String>)>> =
-            (0..names.len()).map(|_| None).collect();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            if i >= names.len() {
-                                break;
-                            }
-                            let input = if Some(i) == stdin_index {
-                                stdin.lock().map_or(None, |mut s| s.take())
-                            } else {
-                                None
-                            };
-                            done.push((i, lint_one(i, input)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            for handle in handles {
-                // A worker only panics on a bug; re-raise it rather than lose a draft's result.
-                let done = handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                for (i, r) in done {
-                    slots[i] = Some(r);
-                }
-            }
-        });
-        checked.extend(slots.into_iter().flatten());
-    }
+    // Files are shared out over the cores (`par::map`); standard input goes to its one draft.
+    let stdin = std::sync::Mutex::new(stdin_bytes);
+    let indices: Vec<usize> = (0..names.len()).collect();
+    let checked: Vec<(String, Result<Checked, String>)> = exlint::par::map(&indices, |&i| {
+        let input = if names[i] == "-" {
+            stdin.lock().map_or(None, |mut s| s.take())
+        } else {
+            None
+        };
+        lint_one(i, input)
+    });
 
     let results: Vec<FileResult<'_>> = checked
         .iter()

@@ -25,7 +25,6 @@ pub use schema::{Level, MAX_NO_CONTACT_DAYS};
 
 use crate::diagnostic::{FailOn, Severity};
 use crate::error::{SourceError, TextFile, closest};
-use crate::lexicon::Lexicon;
 use crate::rules::{RuleConfig, RuleSet, Setting, registry};
 use schema::FileSpec;
 
@@ -399,7 +398,7 @@ impl Config {
                 (id.clone(), config)
             })
             .collect();
-        let mut rules = RuleSet::compile_configured(Lexicon::builtin(), files, &configs)?;
+        let mut rules = RuleSet::compile_configured(files, &configs)?;
 
         let rule_states: Vec<RuleState> = rules
             .rules()

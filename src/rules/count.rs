@@ -71,6 +71,13 @@ impl CountCheck {
         })
     }
 
+    /// Renumber the owner it was given by `by` (see `CompileCx::add_phrases`).
+    pub fn shift_owners(&mut self, by: u32) {
+        if let What::Phrases(owner) = &mut self.what {
+            *owner += by;
+        }
+    }
+
     pub fn owner(&self) -> Option<u32> {
         match self.what {
             What::Phrases(owner) => Some(owner),

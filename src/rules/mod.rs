@@ -102,6 +102,22 @@ enum Check {
     Thread(thread::ThreadCheck),
 }
 
+impl Check {
+    /// Renumber the phrase owners a rule file was compiled with (from 0) by `by`, its place
+    /// among the rule set's owners.
+    fn shift_owners(&mut self, by: u32) {
+        match self {
+            Check::Phrase(c) => c.shift_owners(by),
+            Check::Count(c) => c.shift_owners(by),
+            Check::Pattern(_)
+            | Check::Metric(_)
+            | Check::SendWindow(_)
+            | Check::NoContact(_)
+            | Check::Thread(_) => {}
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RuleFile<C> {
@@ -256,15 +272,24 @@ fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> Vec<(String
         .collect()
 }
 
-/// What a kind's `compile` may use: the lexicon, the shared phrase index, and error helpers that
+/// What a kind's `compile` may use: the rule file's phrases, and error helpers that
 /// point into the rule file.
 pub struct CompileCx<'a> {
     path: &'a str,
     source: &'a str,
     check_span: Range<usize>,
-    lexicon: &'a Lexicon,
-    phrases: &'a mut PhraseIndex,
-    next_owner: &'a mut u32,
+    phrases: &'a mut FilePhrases,
+}
+
+/// The phrases of one rule file, checked, under owners numbered from 0 in the file: the rule
+/// set adds them to its index in file order (`RuleSet::compile_with_snapshot`), so files can be
+/// compiled on several threads and still number their owners as if one after another.
+#[derive(Debug, Default)]
+struct FilePhrases {
+    /// (phrase, its span in the file, its owner in the file, its count of words).
+    list: Vec<(String, Range<usize>, u32, usize)>,
+    /// Owners handed out.
+    owners: u32,
 }
 
 impl CompileCx<'_> {
@@ -277,17 +302,19 @@ impl CompileCx<'_> {
         self.error(self.check_span.clone(), message)
     }
 
-    /// Add a list of phrases to the shared index under a new owner id.
+    /// Add a list of phrases under a new owner id, checking each.
     pub fn add_phrases(&mut self, phrases: &[Spanned<String>]) -> Result<u32, SourceError> {
-        let owner = *self.next_owner;
-        *self.next_owner += 1;
+        let owner = self.phrases.owners;
+        self.phrases.owners += 1;
         if phrases.is_empty() {
             return Err(self.whole_check("`phrases` is empty"));
         }
         for p in phrases {
-            self.phrases
-                .insert(p.get_ref(), owner, self.lexicon)
+            let words = PhraseIndex::check(p.get_ref())
                 .map_err(|e| self.error(p.span(), format!("bad phrase: {e}")))?;
+            self.phrases
+                .list
+                .push((p.get_ref().clone(), p.span(), owner, words));
         }
         Ok(owner)
     }
@@ -566,9 +593,9 @@ impl RuleSet {
             .iter()
             .map(|(id, src)| (format!("rules/{id}.toml"), *id, *src))
             .collect();
-        RuleSet::compile(
-            Lexicon::builtin(),
+        RuleSet::compile_configured(
             sources.iter().map(|(p, id, s)| (p.as_str(), *id, *s)),
+            &BTreeMap::new(),
         )
     }
 
@@ -578,9 +605,9 @@ impl RuleSet {
             .iter()
             .map(|(id, src)| (format!("{id}.toml"), *id, *src))
             .collect();
-        RuleSet::compile(
-            Lexicon::builtin(),
+        RuleSet::compile_configured(
             named.iter().map(|(p, id, s)| (p.as_str(), *id, *s)),
+            &BTreeMap::new(),
         )
     }
 
@@ -589,31 +616,83 @@ impl RuleSet {
         lexicon: Lexicon,
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
     ) -> Result<RuleSet, SourceError> {
-        RuleSet::compile_configured(lexicon, files, &BTreeMap::new())
+        Self::compile_with_snapshot(
+            Some(lexicon),
+            files,
+            &BTreeMap::new(),
+            Some(phrase::BUILTIN_SNAPSHOT),
+        )
     }
 
-    /// Compile rule files with a config's say on each rule (keyed by rule id): its severity and
-    /// its kind's settings, checked against the kind here, at load.
+    /// Compile rule files against the built-in lexicon, with a config's say on each rule (keyed
+    /// by rule id): its severity and its kind's settings, checked against the kind here, at load.
     pub fn compile_configured<'s>(
-        lexicon: Lexicon,
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
         configs: &BTreeMap<String, RuleConfig>,
     ) -> Result<RuleSet, SourceError> {
-        Self::compile_with_snapshot(lexicon, files, configs, Some(phrase::BUILTIN_SNAPSHOT))
+        Self::compile_with_snapshot(None, files, configs, Some(phrase::BUILTIN_SNAPSHOT))
     }
 
-    /// `compile_configured`, with the phrase-automaton snapshot to try (`None`: always build).
+    /// Compile against `lexicon` (`None`: the built-in one, parsed alongside the rule files), with
+    /// the phrase-automaton snapshot to try (`None`: always build).
     fn compile_with_snapshot<'s>(
-        lexicon: Lexicon,
+        lexicon: Option<Lexicon>,
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
         configs: &BTreeMap<String, RuleConfig>,
         snapshot: Option<&[u8]>,
     ) -> Result<RuleSet, SourceError> {
+        // Start-up is mostly independent jobs: each rule file (TOML, regexes), the built-in
+        // lexicon, the snapshot. They are shared out over the cores; then, in file order, the
+        // files' phrases go into the one index.
+        enum Job<'a> {
+            Lexicon,
+            Snapshot(&'a [u8]),
+            File(&'a str, &'a str, &'a str),
+        }
+        enum Done {
+            Lexicon(Lexicon),
+            Snapshot(Box<Option<phrase::Snapshot>>),
+            File(Box<Result<(Rule, FilePhrases), SourceError>>),
+        }
+        let settings = |id: &str| configs.get(id).map_or(&[][..], |c| &c.settings[..]);
+        let files: Vec<(&str, &str, &str)> = files.into_iter().collect();
+        let mut jobs = Vec::with_capacity(files.len() + 2);
+        if lexicon.is_none() {
+            jobs.push(Job::Lexicon);
+        }
+        // The snapshot is read before the phrases tell whether it fits, where a core would
+        // otherwise wait; on one core, only once it is known to fit.
+        let early = crate::par::cores() > 1;
+        if early {
+            jobs.extend(snapshot.map(Job::Snapshot));
+        }
+        jobs.extend(
+            files
+                .iter()
+                .map(|&(path, id, source)| Job::File(path, id, source)),
+        );
+        let mut loaded = None;
+        let mut lexicon = lexicon;
+        let mut compiled = Vec::with_capacity(files.len());
+        for done in crate::par::map(&jobs, |job| match *job {
+            Job::Lexicon => Done::Lexicon(Lexicon::builtin()),
+            Job::Snapshot(bytes) => Done::Snapshot(Box::new(phrase::Snapshot::load(bytes))),
+            Job::File(path, id, source) => {
+                Done::File(Box::new(compile_rule(path, id, source, settings(id))))
+            }
+        }) {
+            match done {
+                Done::Lexicon(l) => lexicon = Some(l),
+                Done::Snapshot(s) => loaded = *s,
+                Done::File(f) => compiled.push(*f),
+            }
+        }
+        let lexicon = lexicon.unwrap_or_else(Lexicon::builtin);
         let mut phrases = PhraseIndex::new();
         let mut next_owner = 0;
-        let mut rules: Vec<Rule> = Vec::new();
+        let mut rules: Vec<Rule> = Vec::with_capacity(files.len());
         let mut forced = HashMap::new();
-        for (path, id, source) in files {
+        for (&(path, id, source), compiled) in files.iter().zip(compiled) {
             if rules.iter().any(|r| r.meta.id == id) {
                 return Err(SourceError::whole(
                     path,
@@ -621,25 +700,28 @@ impl RuleSet {
                     format!("duplicate rule id `{id}`"),
                 ));
             }
-            let config = configs.get(id);
-            let mut rule = compile_rule(
-                path,
-                id,
-                source,
-                &lexicon,
-                &mut phrases,
-                &mut next_owner,
-                config.map_or(&[][..], |c| &c.settings),
-            )?;
-            if let Some(severity) = config.and_then(|c| c.severity) {
+            let (mut rule, file_phrases) = compiled?;
+            for (text, span, owner, words) in &file_phrases.list {
+                phrases
+                    .insert_checked(text, *words, next_owner + owner, &lexicon)
+                    .map_err(|e| {
+                        SourceError::at(path, source, span.clone(), format!("bad phrase: {e}"))
+                    })?;
+            }
+            rule.check.shift_owners(next_owner);
+            next_owner += file_phrases.owners;
+            if let Some(severity) = configs.get(id).and_then(|c| c.severity) {
                 rule.meta.severity = severity;
                 forced.insert(id.to_owned(), severity);
             }
             rules.push(rule);
         }
-        phrases
-            .finish_with(&lexicon, snapshot)
-            .map_err(|e| SourceError::whole("rules", "", e))?;
+        let finished = if early {
+            phrases.finish_loaded(&lexicon, loaded)
+        } else {
+            phrases.finish_with(&lexicon, snapshot)
+        };
+        finished.map_err(|e| SourceError::whole("rules", "", e))?;
         Ok(RuleSet {
             lexicon,
             rules,
@@ -1022,24 +1104,20 @@ impl Reach {
     }
 }
 
+/// Compile one rule file with a config's settings for it: the rule, and its phrases for the rule
+/// set's index. Needs nothing from other files, so files compile on several threads.
 fn compile_rule(
     path: &str,
     id: &str,
     source: &str,
-    lexicon: &Lexicon,
-    phrases: &mut PhraseIndex,
-    next_owner: &mut u32,
     settings: &[Setting],
-) -> Result<Rule, SourceError> {
-    let rule = compile_rule_with(path, id, source, lexicon, phrases, next_owner, settings);
+) -> Result<(Rule, FilePhrases), SourceError> {
+    let rule = compile_rule_with(path, id, source, settings);
     match rule {
         Err(e) if !settings.is_empty() && e.path == path => {
             // A rule file that compiles on its own but not with the config's settings
             // (`warn-words` above `error-words`): the config is at fault, so point there.
-            let mut scratch = PhraseIndex::new();
-            let mut owner = 0;
-            if compile_rule_with(path, id, source, lexicon, &mut scratch, &mut owner, &[]).is_err()
-            {
+            if compile_rule_with(path, id, source, &[]).is_err() {
                 return Err(e);
             }
             let last = &settings[settings.len() - 1];
@@ -1062,11 +1140,10 @@ fn compile_rule_with(
     path: &str,
     id: &str,
     source: &str,
-    lexicon: &Lexicon,
-    phrases: &mut PhraseIndex,
-    next_owner: &mut u32,
     settings: &[Setting],
-) -> Result<Rule, SourceError> {
+) -> Result<(Rule, FilePhrases), SourceError> {
+    let mut phrases = FilePhrases::default();
+    let phrases = &mut phrases;
     // The file is parsed once; each pass below deserializes from (a copy of) the parsed table.
     let doc =
         toml::de::DeTable::parse(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
@@ -1086,7 +1163,7 @@ fn compile_rule_with(
         "phrase" => compile_kind::<phrase::PhraseSpec, _>(
             "phrase",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             phrase::PhraseCheck::compile,
             Check::Phrase,
@@ -1094,7 +1171,7 @@ fn compile_rule_with(
         "pattern" => compile_kind::<pattern::PatternSpec, _>(
             "pattern",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             pattern::PatternCheck::compile,
             Check::Pattern,
@@ -1102,7 +1179,7 @@ fn compile_rule_with(
         "metric" => compile_kind::<metric::MetricSpec, _>(
             "metric",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             metric::MetricCheck::compile,
             Check::Metric,
@@ -1110,7 +1187,7 @@ fn compile_rule_with(
         "count" => compile_kind::<count::CountSpec, _>(
             "count",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             count::CountCheck::compile,
             Check::Count,
@@ -1118,7 +1195,7 @@ fn compile_rule_with(
         "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
             "send-window",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             send_window::SendWindowCheck::compile,
             Check::SendWindow,
@@ -1126,7 +1203,7 @@ fn compile_rule_with(
         "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
             "no-contact",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             no_contact::NoContactCheck::compile,
             Check::NoContact,
@@ -1134,7 +1211,7 @@ fn compile_rule_with(
         "thread" => compile_kind::<thread::ThreadSpec, _>(
             "thread",
             (path, id, source, &doc),
-            (lexicon, phrases, next_owner),
+            phrases,
             settings,
             thread::ThreadCheck::compile,
             Check::Thread,
@@ -1208,7 +1285,7 @@ fn compile_rule_with(
             setup,
         });
     }
-    Ok(Rule {
+    let rule = Rule {
         meta: RuleMeta {
             id: id.into(),
             severity,
@@ -1223,7 +1300,8 @@ fn compile_rule_with(
             settings: file_settings(&doc, setting_keys),
         },
         check,
-    })
+    };
+    Ok((rule, std::mem::take(phrases)))
 }
 
 /// Read an example's `at`, `timezone`, `since` and `thread` once, at load.
@@ -1324,7 +1402,7 @@ struct FileMeta {
 fn compile_kind<S: DeserializeOwned + Configurable, C>(
     kind: &'static str,
     (path, id, source, doc): (&str, &str, &str, &Spanned<toml::de::DeTable>),
-    (lexicon, phrases, next_owner): (&Lexicon, &mut PhraseIndex, &mut u32),
+    phrases: &mut FilePhrases,
     settings: &[Setting],
     compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
     wrap: fn(C) -> Check,
@@ -1333,7 +1411,12 @@ fn compile_kind<S: DeserializeOwned + Configurable, C>(
         .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let (meta, mut check) = split(f);
     configure(check.get_mut(), id, kind, settings)?;
-    let mut cx = cx(path, source, &check, lexicon, phrases, next_owner);
+    let mut cx = CompileCx {
+        path,
+        source,
+        check_span: check.span(),
+        phrases,
+    };
     let compiled = compile(check.into_inner(), &mut cx)?;
     Ok((kind, meta, wrap(compiled), S::SETTINGS))
 }
@@ -1351,24 +1434,6 @@ fn split<C>(f: RuleFile<C>) -> (FileMeta, Spanned<C>) {
         },
         f.check,
     )
-}
-
-fn cx<'a, C>(
-    path: &'a str,
-    source: &'a str,
-    check: &Spanned<C>,
-    lexicon: &'a Lexicon,
-    phrases: &'a mut PhraseIndex,
-    next_owner: &'a mut u32,
-) -> CompileCx<'a> {
-    CompileCx {
-        path,
-        source,
-        check_span: check.span(),
-        lexicon,
-        phrases,
-        next_owner,
-    }
 }
 
 #[cfg(test)]
@@ -1552,7 +1617,7 @@ mod tests {
             .map(|(id, src)| (format!("rules/{id}.toml"), *id, *src))
             .collect();
         let set = RuleSet::compile_with_snapshot(
-            Lexicon::builtin(),
+            Some(Lexicon::builtin()),
             sources.iter().map(|(p, id, s)| (p.as_str(), *id, *s)),
             &BTreeMap::new(),
             None,
@@ -1614,6 +1679,47 @@ flagged = "we need to talk"
 [[example]]
 good = "we need to talk about the car"
 "#;
+
+    /// Files compile on several threads, yet a broken rule set reports what a file-by-file
+    /// compile meets first, and owners follow file order.
+    #[test]
+    fn files_compile_apart_but_report_in_order() {
+        let bad_toml = "severity = \"error\"\nsummary = [";
+        let bad_phrase = MINIMAL.replace("phrases = [\"we need to talk\"]", "phrases = [\"a (b\"]");
+        let names: Vec<String> = (0..12).map(|i| format!("r{i}")).collect();
+        for (at, broken) in [(3, bad_toml), (7, bad_phrase.as_str())] {
+            for later in [bad_toml, bad_phrase.as_str()] {
+                let mut files: Vec<(&str, &str)> =
+                    names.iter().map(|n| (n.as_str(), MINIMAL)).collect();
+                files[at].1 = broken;
+                files[10].1 = later;
+                let err = RuleSet::from_sources(&files).unwrap_err();
+                assert_eq!(err.path, format!("r{at}.toml"), "{err}");
+            }
+        }
+        let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), MINIMAL)).collect();
+        files[5].0 = "r2";
+        files[9].1 = bad_toml;
+        let err = RuleSet::from_sources(&files).unwrap_err();
+        assert!(err.message.contains("duplicate rule id `r2`"), "{err}");
+        assert_eq!(err.path, "r2.toml");
+
+        // Each file's phrases answer to its own rule: rule i only flags its own phrase.
+        let sources: Vec<String> = (0..6)
+            .map(|i| MINIMAL.replace("we need to talk", &format!("talk number {i} now")))
+            .collect();
+        let files: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&sources)
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        let set = RuleSet::from_sources(&files).unwrap();
+        for i in 0..6 {
+            let found = set.check(&Draft::new(format!("talk number {i} now")));
+            let ids: Vec<&str> = found.iter().map(|d| &*d.rule).collect();
+            assert_eq!(ids, [names[i].as_str()]);
+        }
+    }
 
     #[test]
     fn groups_carry_their_own_severity_and_message() {

@@ -126,6 +126,13 @@ impl PhraseCheck {
         })
     }
 
+    /// Renumber the owners it was given by `by` (see `CompileCx::add_phrases`).
+    pub fn shift_owners(&mut self, by: u32) {
+        for owner in self.owners.iter_mut().chain(&mut self.except) {
+            *owner += by;
+        }
+    }
+
     pub fn owners(&self) -> &[u32] {
         &self.owners
     }
@@ -482,14 +489,8 @@ pub struct PhraseIndex {
     /// Each symbol's word, indexed by symbol.
     spelled: Vec<Box<str>>,
     nfa: Nfa,
-    // The DFA, built by `finish`.
-    edges: Edges,
-    /// Per state: the state reached after a `...` gap.
-    gap: Vec<Option<u32>>,
-    /// Per state: does any word edge leave it?
-    has_words: Vec<bool>,
-    /// Per state: (owner, must end a clause).
-    outputs: Vec<Vec<(u32, bool)>>,
+    /// The DFA, built (or loaded) by `finish`.
+    dfa: Dfa,
     /// Typo repair, by hash (`poly_hash`): every phrase word under its own hash, and every
     /// phrase word of `MIN_FUZZY_CHARS`+ letters also under the hash of each of its one-letter
     /// deletions ("myself" under "yself", "mself", …). Candidates are checked with
@@ -509,48 +510,144 @@ pub struct PhraseIndex {
     phrase_hashes: Vec<u64>,
 }
 
-/// The DFA's word edges in one flat table: state `s` owns `start[s]..start[s + 1]` of `syms`
-/// (sorted) and `targets`. Loading it from a snapshot is a copy, and a step is a binary search in
-/// a few entries (a few thousand at the roots).
-#[derive(Debug, Default)]
-struct Edges {
-    start: Vec<u32>,
+/// A phrase automaton read from a snapshot, waiting for the `PhraseIndex::finish_loaded` that
+/// checks it was made from the same phrases.
+pub struct Snapshot(PhraseIndex);
+
+impl Snapshot {
+    /// Read a snapshot (`encode_snapshot`); `None` when the bytes are not a well-formed one.
+    pub fn load(bytes: &[u8]) -> Option<Snapshot> {
+        snapshot::decode(bytes).map(Snapshot)
+    }
+}
+
+/// The DFA in flat tables. State `s`'s word edges are `states[s].edges..states[s + 1].edges` of
+/// `syms` (sorted) and `targets`, and its outputs `states[s].outputs..states[s + 1].outputs` of
+/// `outputs`; a last sentinel state closes both. What a walk reads about a state is in one small
+/// record, and loading the DFA from a snapshot is a few copies, not an allocation per state.
+#[derive(Debug)]
+struct Dfa {
+    states: Vec<State>,
     syms: Vec<Sym>,
     targets: Vec<u32>,
+    /// Per state, in order: (owner, must end a clause).
+    outputs: Vec<(u32, bool)>,
     /// The two roots' edges as dense rows indexed by symbol (`NO_EDGE` where there is none):
     /// every token of a draft starts a walk at a root, and most roots have thousands of edges.
     roots: [Vec<u32>; 2],
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    /// Where the state's word edges start in `Dfa::syms`.
+    edges: u32,
+    /// Where its outputs start in `Dfa::outputs`.
+    outputs: u32,
+    /// The state reached after a `...` gap, or `NO_EDGE`.
+    gap: u32,
+}
+
 const NO_EDGE: u32 = u32::MAX;
 
-impl Edges {
-    /// From `(state, symbol, target)` sorted by state then symbol, for `states` states.
-    fn from_sorted(states: usize, edges: &[(u32, Sym, u32)]) -> Edges {
-        let mut out = Edges {
-            start: Vec::with_capacity(states + 1),
-            syms: Vec::with_capacity(edges.len()),
-            targets: Vec::with_capacity(edges.len()),
+impl Default for Dfa {
+    /// The two roots, with nothing leaving them.
+    fn default() -> Dfa {
+        let none = State {
+            edges: 0,
+            outputs: 0,
+            gap: NO_EDGE,
+        };
+        Dfa {
+            states: vec![none; 3],
+            syms: Vec::new(),
+            targets: Vec::new(),
+            outputs: Vec::new(),
+            roots: [Vec::new(), Vec::new()],
+        }
+    }
+}
+
+impl Dfa {
+    /// An empty DFA to fill state by state (`push_state`, then `finish`).
+    fn with_capacity(states: usize, edges: usize, outputs: usize) -> Dfa {
+        Dfa {
+            states: Vec::with_capacity(states + 1),
+            syms: Vec::with_capacity(edges),
+            targets: Vec::with_capacity(edges),
+            outputs: Vec::with_capacity(outputs),
+            roots: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Add the next state: its gap target, its word edges `(symbol, target)` (sorted by symbol,
+    /// no repeats) and its outputs.
+    fn push_state(
+        &mut self,
+        gap: Option<u32>,
+        edges: impl IntoIterator<Item = (Sym, u32)>,
+        outputs: impl IntoIterator<Item = (u32, bool)>,
+    ) {
+        let state = self.states.len();
+        self.states.push(State {
+            edges: self.syms.len() as u32,
+            outputs: self.outputs.len() as u32,
+            gap: gap.unwrap_or(NO_EDGE),
+        });
+        let first = self.syms.len();
+        for (sym, target) in edges {
+            self.syms.push(sym);
+            self.targets.push(target);
+        }
+        if let Some(row) = self.roots.get_mut(state) {
+            for (&sym, &target) in self.syms[first..].iter().zip(&self.targets[first..]) {
+                if row.len() <= sym as usize {
+                    row.resize(sym as usize + 1, NO_EDGE);
+                }
+                row[sym as usize] = target;
+            }
+        }
+        self.outputs.extend(outputs);
+    }
+
+    /// From whole tables: `states` with the sentinel last, each state's edges sorted by symbol.
+    fn from_parts(
+        states: Vec<State>,
+        syms: Vec<Sym>,
+        targets: Vec<u32>,
+        outputs: Vec<(u32, bool)>,
+    ) -> Dfa {
+        let mut dfa = Dfa {
+            states,
+            syms,
+            targets,
+            outputs,
             roots: [Vec::new(), Vec::new()],
         };
-        for &(state, sym, target) in edges.iter().take_while(|e| e.0 < 2) {
-            let row = &mut out.roots[state as usize];
-            if row.len() <= sym as usize {
-                row.resize(sym as usize + 1, NO_EDGE);
+        for root in [ROOT, ANCHORED_ROOT] {
+            let mut row = Vec::new();
+            for (sym, target) in dfa.edges(root) {
+                if row.len() <= sym as usize {
+                    row.resize(sym as usize + 1, NO_EDGE);
+                }
+                row[sym as usize] = target;
             }
-            row[sym as usize] = target;
+            dfa.roots[root as usize] = row;
         }
-        let mut i = 0;
-        for state in 0..states as u32 {
-            out.start.push(i as u32);
-            while i < edges.len() && edges[i].0 == state {
-                out.syms.push(edges[i].1);
-                out.targets.push(edges[i].2);
-                i += 1;
-            }
-        }
-        out.start.push(i as u32);
-        out
+        dfa
+    }
+
+    /// Close the last state (the sentinel).
+    fn finish(&mut self) {
+        self.states.push(State {
+            edges: self.syms.len() as u32,
+            outputs: self.outputs.len() as u32,
+            gap: NO_EDGE,
+        });
+    }
+
+    /// How many states (the sentinel aside).
+    fn state_count(&self) -> usize {
+        self.states.len() - 1
     }
 
     fn get(&self, state: u32, sym: Sym) -> Option<u32> {
@@ -558,28 +655,41 @@ impl Edges {
         if let Some(row) = self.roots.get(s) {
             return row.get(sym as usize).copied().filter(|&t| t != NO_EDGE);
         }
-        let (lo, hi) = (self.start[s] as usize, self.start[s + 1] as usize);
+        let (lo, hi) = (
+            self.states[s].edges as usize,
+            self.states[s + 1].edges as usize,
+        );
         let at = self.syms[lo..hi].binary_search(&sym).ok()?;
         Some(self.targets[lo + at])
     }
 
-    fn len(&self) -> usize {
+    /// Does any word edge leave `state`?
+    fn has_words(&self, state: u32) -> bool {
+        let s = state as usize;
+        self.states[s + 1].edges > self.states[s].edges
+    }
+
+    fn gap(&self, state: u32) -> Option<u32> {
+        Some(self.states[state as usize].gap).filter(|&g| g != NO_EDGE)
+    }
+
+    fn outputs(&self, state: u32) -> &[(u32, bool)] {
+        let s = state as usize;
+        &self.outputs[self.states[s].outputs as usize..self.states[s + 1].outputs as usize]
+    }
+
+    fn edge_count(&self) -> usize {
         self.syms.len()
     }
 
-    fn is_empty(&self) -> bool {
-        self.syms.is_empty()
-    }
-
-    /// Every edge as `(state, symbol, target)`, sorted.
-    fn iter(&self) -> impl Iterator<Item = (u32, Sym, u32)> + '_ {
-        self.start
-            .windows(2)
-            .enumerate()
-            .flat_map(move |(state, w)| {
-                (w[0] as usize..w[1] as usize)
-                    .map(move |i| (state as u32, self.syms[i], self.targets[i]))
-            })
+    /// State `s`'s word edges as `(symbol, target)`, sorted.
+    fn edges(&self, state: u32) -> impl Iterator<Item = (Sym, u32)> + '_ {
+        let s = state as usize;
+        let range = self.states[s].edges as usize..self.states[s + 1].edges as usize;
+        self.syms[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.targets[range].iter().copied())
     }
 }
 
@@ -700,20 +810,21 @@ impl PhraseIndex {
     pub fn new() -> PhraseIndex {
         PhraseIndex {
             nfa: Nfa::with_roots(),
-            gap: vec![None, None],
-            has_words: vec![false, false],
-            outputs: vec![Vec::new(), Vec::new()],
             ..PhraseIndex::default()
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.edges.is_empty()
+        self.dfa.edge_count() == 0
     }
 
     /// Size of the automaton: (DFA states, DFA word edges, distinct words).
     pub fn stats(&self) -> (usize, usize, usize) {
-        (self.gap.len(), self.edges.len(), self.symbols.len())
+        (
+            self.dfa.state_count(),
+            self.dfa.edge_count(),
+            self.symbols.len(),
+        )
     }
 
     /// Call once all phrases are in: builds the DFA, or loads it from the built-in snapshot when
@@ -728,7 +839,22 @@ impl PhraseIndex {
         lexicon: &Lexicon,
         snapshot: Option<&[u8]>,
     ) -> Result<(), String> {
-        if let Some(loaded) = snapshot.and_then(|bytes| snapshot::decode(bytes, self.key)) {
+        // Decoded only when made from these phrases: other rule sets skip it at once.
+        let loaded = snapshot
+            .filter(|bytes| snapshot::key(bytes) == Some(self.key))
+            .and_then(Snapshot::load);
+        self.finish_loaded(lexicon, loaded)
+    }
+
+    /// `finish`, with a snapshot already loaded (`Snapshot::load`, which can run while the rule
+    /// files compile): used if it was made from exactly these phrases and lexicon, else the
+    /// automaton is built.
+    pub fn finish_loaded(
+        &mut self,
+        lexicon: &Lexicon,
+        loaded: Option<Snapshot>,
+    ) -> Result<(), String> {
+        if let Some(Snapshot(loaded)) = loaded.filter(|l| l.0.key == self.key) {
             *self = loaded;
             return Ok(());
         }
@@ -787,8 +913,7 @@ impl PhraseIndex {
         let mut sets: Vec<Vec<u32>> = vec![vec![ROOT], vec![ANCHORED_ROOT]];
         ids.insert(vec![ROOT], 0);
         ids.insert(vec![ANCHORED_ROOT], 1);
-        let mut edges = Vec::new();
-        let (mut gap, mut has_words, mut outputs) = (Vec::new(), Vec::new(), Vec::new());
+        let mut dfa = Dfa::with_capacity(0, 0, 0);
         let mut intern = |set: Vec<u32>, sets: &mut Vec<Vec<u32>>| -> u32 {
             if let Some(&id) = ids.get(&set) {
                 return id;
@@ -799,6 +924,7 @@ impl PhraseIndex {
             id
         };
         let mut state = 0;
+        let mut edges = Vec::new();
         while state < sets.len() {
             let members = sets[state].clone();
             let mut by_sym: Vec<(Sym, u32)> = members
@@ -807,6 +933,7 @@ impl PhraseIndex {
                 .collect();
             by_sym.sort_unstable();
             by_sym.dedup();
+            edges.clear();
             let mut i = 0;
             while i < by_sym.len() {
                 let sym = by_sym[i].0;
@@ -815,8 +942,7 @@ impl PhraseIndex {
                     target.push(by_sym[i].1);
                     i += 1;
                 }
-                let t = intern(target, &mut sets);
-                edges.push((state as u32, sym, t));
+                edges.push((sym, intern(target, &mut sets)));
             }
             let mut gaps: Vec<u32> = members
                 .iter()
@@ -824,42 +950,56 @@ impl PhraseIndex {
                 .collect();
             gaps.sort_unstable();
             gaps.dedup();
-            gap.push((!gaps.is_empty()).then(|| intern(gaps, &mut sets)));
-            has_words.push(!by_sym.is_empty());
+            let gap = (!gaps.is_empty()).then(|| intern(gaps, &mut sets));
             let mut outs: Vec<(u32, bool)> = members
                 .iter()
                 .flat_map(|&n| nfa.outputs[n as usize].iter().copied())
                 .collect();
             outs.sort_unstable();
             outs.dedup();
-            outputs.push(outs);
+            dfa.push_state(gap, edges.iter().copied(), outs);
             state += 1;
         }
-        self.edges = Edges::from_sorted(gap.len(), &edges);
-        self.gap = gap;
-        self.has_words = has_words;
-        self.outputs = outputs;
+        dfa.finish();
+        self.dfa = dfa;
     }
 
     /// Add a phrase for `owner`, normalizing its words through `lexicon`. The NFA grows by one node
     /// per word of the phrase, never by listing every combination of its alternatives.
     pub fn insert(&mut self, text: &str, owner: u32, lexicon: &Lexicon) -> Result<(), String> {
-        let hash = fnv1a(text.as_bytes());
+        let words = PhraseIndex::check(text)?;
+        self.insert_checked(text, words, owner, lexicon)
+    }
+
+    /// Check one phrase on its own (no index needed, so rule files can be checked on several
+    /// threads): `Ok` with its count of words for `insert_checked`, or what is wrong with it.
+    pub fn check(text: &str) -> Result<usize, String> {
         // A phrase the built-in snapshot was made from is known to be well-formed: skip the check
         // (parsing every built-in phrase is a large part of start-up). Others are checked now, so
         // an error points at the phrase; the automaton is built (or loaded) by `finish`.
-        if !snapshot::known_phrase(hash) {
-            let phrase = parse_phrase(text)?;
-            self.pending_words += check_shape(&phrase.items)?;
-            if self.pending_words > MAX_NFA_NODES {
-                return Err(format!(
-                    "the rules add up to more than {MAX_NFA_NODES} phrase words; split them up"
-                ));
-            }
+        if snapshot::known_phrase(fnv1a(text.as_bytes())) {
+            return Ok(0);
+        }
+        check_shape(&parse_phrase(text)?.items)
+    }
+
+    /// `insert` a phrase that `check` passed with `words`.
+    pub fn insert_checked(
+        &mut self,
+        text: &str,
+        words: usize,
+        owner: u32,
+        lexicon: &Lexicon,
+    ) -> Result<(), String> {
+        self.pending_words += words;
+        if self.pending_words > MAX_NFA_NODES {
+            return Err(format!(
+                "the rules add up to more than {MAX_NFA_NODES} phrase words; split them up"
+            ));
         }
         let mut h = Fnv(self.key);
         h.write_u64(lexicon.fingerprint());
-        h.write_u64(hash);
+        h.write_u64(fnv1a(text.as_bytes()));
         h.write_u32(owner);
         self.key = h.finish();
         self.pending.push((text.into(), owner));
@@ -1130,7 +1270,7 @@ impl Syms {
                     _ if r.is_empty() => starts = 0b11,
                     Some(&sym) if sym != UNKNOWN => {
                         for (bit, root) in [(1, ROOT), (2, ANCHORED_ROOT)] {
-                            if index.edges.get(root, sym).is_some() {
+                            if index.dfa.get(root, sym).is_some() {
                                 starts |= bit;
                             }
                         }
@@ -1186,7 +1326,7 @@ impl Walker<'_> {
             // Token `t` is consumed: report what ends here, then go on.
             let tokens = self.view.tokens();
             let closes = t + 1 == tokens.len() || tokens[t + 1].pause_before;
-            for &(owner, needs_end) in &idx.outputs[node as usize] {
+            for &(owner, needs_end) in idx.dfa.outputs(node) {
                 if !needs_end || closes {
                     out.push(PhraseMatch {
                         owner,
@@ -1194,16 +1334,16 @@ impl Walker<'_> {
                     });
                 }
             }
-            if idx.has_words[node as usize] {
+            if idx.dfa.has_words(node) {
                 self.token(node, t + 1, out);
             }
-            if let Some(g) = idx.gap[node as usize] {
+            if let Some(g) = idx.dfa.gap(node) {
                 self.after_gap(g, t + 1, out);
             }
             return;
         };
         if first != UNKNOWN {
-            if let Some(child) = idx.edges.get(node, first) {
+            if let Some(child) = idx.dfa.get(node, first) {
                 self.words(child, t, tail, out);
             }
         }

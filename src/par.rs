@@ -1,0 +1,96 @@
+//! Work spread over the machine's cores: the one place that asks how many there are, and a
+//! parallel `map` for lists of independent jobs (rule files to compile, drafts to lint).
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many cores this process may use (its CPU quota, where one is set). Asked once: on Linux
+/// the answer comes from reading cgroup files.
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `items.iter().map(f).collect()`, with the items shared out one at a time between this thread
+/// and up to `cores() - 1` others (never more threads than items), so a slow item does not hold
+/// up the rest. Results are in the items' order. A panic in `f` is raised again here.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = cores().min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut place = |done: Vec<(usize, R)>| {
+            for (i, r) in done {
+                slots[i] = Some(r);
+            }
+        };
+        place(work());
+        for helper in helpers {
+            place(
+                helper
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.expect("every item is taken by one thread"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_items_order() {
+        for n in [0, 1, 2, 3, 17, 200] {
+            let items: Vec<usize> = (0..n).collect();
+            let squares = map(&items, |&i| {
+                // Uneven work, so threads finish items out of order.
+                if i % 7 == 0 {
+                    std::thread::yield_now();
+                }
+                i * i
+            });
+            assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn each_item_is_done_once() {
+        let calls = AtomicUsize::new(0);
+        let items: Vec<u32> = (0..100).collect();
+        let out = map(&items, |&i| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            i
+        });
+        assert_eq!(out.len(), 100);
+        assert_eq!(calls.load(Ordering::Relaxed), 100);
+    }
+
+    #[test]
+    #[should_panic(expected = "item 5")]
+    fn a_panic_in_a_job_is_raised_again() {
+        let items: Vec<u32> = (0..10).collect();
+        map(&items, |&i| {
+            assert!(i != 5, "item 5");
+            i
+        });
+    }
+}
