@@ -15,6 +15,25 @@ pub fn cores() -> usize {
 /// and up to `cores() - 1` others (never more threads than items), so a slow item does not hold
 /// up the rest. Results are in the items' order. A panic in `f` is raised again here.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let order: Vec<usize> = (0..items.len()).collect();
+    map_in(items, &order, f)
+}
+
+/// `map`, with the items taken costliest first by `cost` (an estimate, in any unit): a long job
+/// taken last would leave the other threads idle while it runs. Results are still in the items'
+/// order; `cost` only decides who starts when.
+pub fn map_costliest_first<T: Sync, R: Send>(
+    items: &[T],
+    cost: impl Fn(&T) -> usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
+    map_in(items, &order, f)
+}
+
+/// `map`, taking the items in `order` (a permutation of their indices).
+fn map_in<T: Sync, R: Send>(items: &[T], order: &[usize], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = cores().min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
@@ -23,11 +42,10 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     let work = || {
         let mut done = Vec::new();
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return done;
             };
-            done.push((i, f(item)));
+            done.push((i, f(&items[i])));
         }
     };
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
@@ -70,6 +88,13 @@ mod tests {
             });
             assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn costliest_first_keeps_the_items_order() {
+        let items: Vec<usize> = (0..50).collect();
+        let out = map_costliest_first(&items, |&i| (i * 37) % 11, |&i| i + 1);
+        assert_eq!(out, (1..51).collect::<Vec<_>>());
     }
 
     #[test]
