@@ -1,8 +1,8 @@
 //! The draft as read, its body, its send time and a `LineIndex`; words, sentences, paragraphs and
 //! the normalized view are computed on first use and cached.
 
-use std::cell::OnceCell;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::conversation::ThreadFacts;
 use crate::input::Header;
@@ -25,15 +25,15 @@ pub struct Draft {
     /// What the conversation around this message says, when there is one.
     thread: Option<ThreadFacts>,
     lines: LineIndex,
-    words: OnceCell<Vec<Range<usize>>>,
+    words: OnceLock<Vec<Range<usize>>>,
     /// A long body's words as its pieces found them: each piece's list with the piece's source
     /// offset (spans in the list are from the piece's start). Joined into `words` only when
     /// something asks for the list itself; the rules only count (`word_runs`).
-    word_runs: OnceCell<Vec<(usize, Vec<Range<usize>>)>>,
-    sentences: OnceCell<Vec<Range<usize>>>,
-    questions: OnceCell<Vec<Range<usize>>>,
-    paragraphs: OnceCell<Vec<Range<usize>>>,
-    normalized: OnceCell<NormalizedView>,
+    word_runs: OnceLock<Vec<(usize, Vec<Range<usize>>)>>,
+    sentences: OnceLock<Vec<Range<usize>>>,
+    questions: OnceLock<Vec<Range<usize>>>,
+    paragraphs: OnceLock<Vec<Range<usize>>>,
+    normalized: OnceLock<NormalizedView>,
 }
 
 impl Draft {
@@ -55,12 +55,12 @@ impl Draft {
             header: None,
             thread: None,
             lines,
-            words: OnceCell::new(),
-            word_runs: OnceCell::new(),
-            sentences: OnceCell::new(),
-            questions: OnceCell::new(),
-            paragraphs: OnceCell::new(),
-            normalized: OnceCell::new(),
+            words: OnceLock::new(),
+            word_runs: OnceLock::new(),
+            sentences: OnceLock::new(),
+            questions: OnceLock::new(),
+            paragraphs: OnceLock::new(),
+            normalized: OnceLock::new(),
         }
     }
 
@@ -484,7 +484,7 @@ pub struct LineIndex {
     /// Byte offset of the first byte of each line; always starts with 0. Found on first use, so
     /// a run that reports no positions (`--quiet`, human output, which ariadne lays out) never
     /// pays for it: 16 bytes a line, serial, on a long export.
-    starts: OnceCell<Vec<usize>>,
+    starts: OnceLock<Vec<usize>>,
     len: usize,
     /// Kept so column conversions need no other argument.
     text: Box<str>,
@@ -516,7 +516,7 @@ impl LineIndex {
     /// [`LineIndex::new`] that keeps `text` instead of a copy of it.
     pub fn from_string(text: String) -> LineIndex {
         LineIndex {
-            starts: OnceCell::new(),
+            starts: OnceLock::new(),
             len: text.len(),
             text: text.into_boxed_str(),
         }

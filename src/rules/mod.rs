@@ -12,10 +12,11 @@ pub mod registry;
 pub mod send_window;
 pub mod thread;
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::{Mutex, OnceLock};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -401,7 +402,7 @@ pub struct Ctx<'a> {
     pub draft: &'a Draft,
     set: &'a RuleSet,
     context: &'a Context,
-    matches: OnceCell<Vec<Found>>,
+    matches: OnceLock<Vec<Found>>,
 }
 
 /// A phrase match as the checks use it: which owner, the source span from its first word to its
@@ -443,6 +444,36 @@ impl Found {
             })
             .collect()
     }
+}
+
+/// A pattern rule's work done alongside a long draft's pieces, waiting for its report.
+enum PatternDone {
+    /// Its matches, joined across the pieces.
+    Spans(pattern::Spans),
+    /// Its findings (a rule not searched piece by piece).
+    Found(Vec<Diagnostic>),
+    /// Handed to the report already.
+    Taken,
+}
+
+/// Each pattern rule's matches (in rule order), from their matches in consecutive pieces of a
+/// body (per piece, `RuleSet::pattern_spans`), joined in order.
+fn join_pattern_spans(per_piece: Vec<Vec<pattern::Spans>>) -> Vec<pattern::Spans> {
+    let mut joined: Vec<pattern::Spans> = Vec::new();
+    for piece in per_piece {
+        for (r, spans) in piece.into_iter().enumerate() {
+            if joined.len() <= r {
+                joined.push(Vec::new());
+            }
+            for (i, entry) in spans.into_iter().enumerate() {
+                match joined[r].get_mut(i) {
+                    Some(all) => all.extend(entry),
+                    None => joined[r].push(entry),
+                }
+            }
+        }
+    }
+    joined
 }
 
 impl<'a> Ctx<'a> {
@@ -853,11 +884,12 @@ impl RuleSet {
             draft,
             set: self,
             context,
-            matches: OnceCell::new(),
+            matches: OnceLock::new(),
         };
         // Pattern rules read only the text. On a long draft, line-local ones (the usual kind)
         // search each piece on its thread; the others run on whichever thread is done first.
-        let mut patterns: Option<std::vec::IntoIter<Vec<Diagnostic>>> = None;
+        // Per rule: what was found for it while the pieces were worked on.
+        let mut patterns: Vec<Option<Mutex<PatternDone>>> = Vec::new();
         let found = match split {
             Split::Threads { threads, parts } if parts > 1 => {
                 let (body, base) = (draft.body(), draft.body_span().start);
@@ -880,33 +912,75 @@ impl RuleSet {
                             all.extend(found.into_iter().map(|f| f.shifted(at)));
                             per_piece.extend(spans);
                         }
-                        let done = text_found
-                            .unwrap_or_else(|| self.report_patterns(body, base, per_piece));
-                        patterns = Some(done.into_iter());
+                        let mut done: Box<dyn Iterator<Item = PatternDone>> = match text_found {
+                            Some(found) => Box::new(found.into_iter().map(PatternDone::Found)),
+                            None => Box::new(
+                                join_pattern_spans(per_piece)
+                                    .into_iter()
+                                    .map(PatternDone::Spans),
+                            ),
+                        };
+                        patterns = self
+                            .rules
+                            .iter()
+                            .map(|rule| match &rule.check {
+                                Check::Pattern(_) => done.next().map(Mutex::new),
+                                _ => None,
+                            })
+                            .collect();
                         all
                     })
             }
             Split::Threads { .. } => None,
             Split::Cached(cache) => cache.prepare(self, draft),
         };
+        let long = found.is_some() && !patterns.is_empty();
         if let Some(mut all) = found {
             all.sort_by_key(Found::key);
             let _ = cx.matches.set(all);
         }
+        // Each rule's findings. On a long draft the rules run on every core: a few of them (the
+        // paragraph and question counts, the shouting report) make thousands of findings each.
+        let check_rule = |&i: &usize| {
+            let rule = &self.rules[i];
+            let mut found = Vec::new();
+            match &rule.check {
+                Check::Phrase(c) => c.check(&rule.meta, &cx, &mut found),
+                Check::Pattern(c) => {
+                    let done = patterns.get(i).and_then(|p| p.as_ref()).and_then(|p| {
+                        p.lock()
+                            .map(|mut d| std::mem::replace(&mut *d, PatternDone::Taken))
+                            .ok()
+                    });
+                    match done {
+                        Some(PatternDone::Found(done)) => found = done,
+                        Some(PatternDone::Spans(spans)) => {
+                            let (body, base) = (draft.body(), draft.body_span().start);
+                            c.report(&rule.meta, body, base, spans, &mut found);
+                        }
+                        Some(PatternDone::Taken) | None => c.check(&rule.meta, &cx, &mut found),
+                    }
+                }
+                Check::Metric(c) => c.check(&rule.meta, &cx, &mut found),
+                Check::Count(c) => c.check(&rule.meta, &cx, &mut found),
+                Check::SendWindow(c) => c.check(&rule.meta, &cx, &mut found),
+                Check::NoContact(c) => c.check(&rule.meta, &cx, &mut found),
+                Check::Thread(c) => c.check(&rule.meta, &cx, &mut found),
+            }
+            found
+        };
+        let indices: Vec<usize> = (0..self.rules.len()).collect();
+        let per_rule = if long {
+            crate::par::map(&indices, check_rule)
+        } else {
+            indices.iter().map(check_rule).collect()
+        };
         let mut out = Vec::new();
         let mut phrases = Vec::new();
-        for rule in &self.rules {
-            match &rule.check {
-                Check::Phrase(c) => c.check(&rule.meta, &cx, &mut phrases),
-                Check::Pattern(c) => match patterns.as_mut().and_then(Iterator::next) {
-                    Some(done) => out.extend(done),
-                    None => c.check(&rule.meta, &cx, &mut out),
-                },
-                Check::Metric(c) => c.check(&rule.meta, &cx, &mut out),
-                Check::Count(c) => c.check(&rule.meta, &cx, &mut out),
-                Check::SendWindow(c) => c.check(&rule.meta, &cx, &mut out),
-                Check::NoContact(c) => c.check(&rule.meta, &cx, &mut out),
-                Check::Thread(c) => c.check(&rule.meta, &cx, &mut out),
+        for (rule, found) in self.rules.iter().zip(per_rule) {
+            match rule.check {
+                Check::Phrase(_) => phrases.extend(found),
+                _ => out.extend(found),
             }
         }
         if !self.forced.is_empty() {
@@ -933,40 +1007,21 @@ impl RuleSet {
         self.rules.iter().filter_map(pattern).collect()
     }
 
-    /// Each pattern rule's findings from its matches in consecutive pieces of `body` (per piece,
-    /// `pattern_spans`), joined in order.
-    fn report_patterns(
-        &self,
-        body: &str,
-        base: usize,
-        per_piece: Vec<Vec<pattern::Spans>>,
-    ) -> Vec<Vec<Diagnostic>> {
-        let mut pieces: Vec<_> = per_piece.into_iter().map(Vec::into_iter).collect();
-        let mut out = Vec::new();
-        for rule in &self.rules {
-            let Check::Pattern(c) = &rule.check else {
-                continue;
-            };
-            let mut joined: pattern::Spans = Vec::new();
-            for piece in &mut pieces {
-                for (i, spans) in piece.next().into_iter().flatten().enumerate() {
-                    match joined.get_mut(i) {
-                        Some(all) => all.extend(spans),
-                        None => joined.push(spans),
-                    }
-                }
-            }
-            let mut found = Vec::new();
-            c.report(&rule.meta, body, base, joined, &mut found);
-            out.push(found);
-        }
-        out
-    }
-
     /// The findings of each pattern rule on a body starting at `base`, in rule order.
     fn check_patterns(&self, body: &str, base: usize) -> Vec<Vec<Diagnostic>> {
         let whole = self.pattern_spans(body, 0..body.len());
-        self.report_patterns(body, base, vec![whole])
+        let pattern_rules = self.rules.iter().filter_map(|rule| match &rule.check {
+            Check::Pattern(c) => Some((rule, c)),
+            _ => None,
+        });
+        pattern_rules
+            .zip(join_pattern_spans(vec![whole]))
+            .map(|((rule, c), spans)| {
+                let mut found = Vec::new();
+                c.report(&rule.meta, body, base, spans, &mut found);
+                found
+            })
+            .collect()
     }
 
     /// The earliest moment at or after the draft's send time when no time rule fires (the
