@@ -287,7 +287,8 @@ pub struct CompileCx<'a> {
 /// compiled on several threads and still number their owners as if one after another.
 #[derive(Debug, Default)]
 struct FilePhrases {
-    /// (phrase, its span in the file, its owner in the file, its count of words).
+    /// (phrase, its span in the file, its owner in the file, the words it adds toward the
+    /// automaton's size bound: `PhraseIndex::check`).
     list: Vec<(String, Range<usize>, u32, usize)>,
     /// Owners handed out.
     owners: u32,
@@ -683,7 +684,7 @@ impl RuleSet {
         enum Done {
             Lexicon(Lexicon),
             Snapshot(Box<Option<phrase::Snapshot>>),
-            File(Box<Result<(Rule, FilePhrases), SourceError>>),
+            File(Box<(Result<Rule, SourceError>, FilePhrases)>),
         }
         let settings = |id: &str| configs.get(id).map_or(&[][..], |c| &c.settings[..]);
         let files: Vec<(&str, &str, &str)> = files.into_iter().collect();
@@ -739,7 +740,9 @@ impl RuleSet {
                     format!("duplicate rule id `{id}`"),
                 ));
             }
-            let (mut rule, file_phrases) = compiled?;
+            // The phrases checked before any error in the file go first: a file-by-file compile
+            // added each as it went, so crossing the size bound there is the first error.
+            let (rule, file_phrases) = compiled;
             for (text, span, owner, words) in &file_phrases.list {
                 phrases
                     .insert_checked(text, *words, next_owner + owner, &lexicon)
@@ -747,6 +750,7 @@ impl RuleSet {
                         SourceError::at(path, source, span.clone(), format!("bad phrase: {e}"))
                     })?;
             }
+            let mut rule = rule?;
             rule.check.shift_owners(next_owner);
             next_owner += file_phrases.owners;
             if let Some(severity) = configs.get(id).and_then(|c| c.severity) {
@@ -1168,35 +1172,39 @@ impl Reach {
 }
 
 /// Compile one rule file with a config's settings for it: the rule, and its phrases for the rule
-/// set's index. Needs nothing from other files, so files compile on several threads.
+/// set's index (those checked before an error too, as a file-by-file compile would have added
+/// them). Needs nothing from other files, so files compile on several threads.
 fn compile_rule(
     path: &str,
     id: &str,
     source: &str,
     settings: &[Setting],
-) -> Result<(Rule, FilePhrases), SourceError> {
-    let rule = compile_rule_with(path, id, source, settings);
-    match rule {
+) -> (Result<Rule, SourceError>, FilePhrases) {
+    let mut phrases = FilePhrases::default();
+    let rule = match compile_rule_with(path, id, source, settings, &mut phrases) {
         Err(e) if !settings.is_empty() && e.path == path => {
             // A rule file that compiles on its own but not with the config's settings
             // (`warn-words` above `error-words`): the config is at fault, so point there.
-            if compile_rule_with(path, id, source, &[]).is_err() {
-                return Err(e);
+            let alone = compile_rule_with(path, id, source, &[], &mut FilePhrases::default());
+            if alone.is_err() {
+                Err(e)
+            } else {
+                let last = &settings[settings.len() - 1];
+                Err(last
+                    .file
+                    .error(
+                        last.key_span.clone(),
+                        format!(
+                            "with these settings, rule `{id}` does not hold: {}",
+                            e.message
+                        ),
+                    )
+                    .with_hint(format!("the rule's own values are in {path}")))
             }
-            let last = &settings[settings.len() - 1];
-            Err(last
-                .file
-                .error(
-                    last.key_span.clone(),
-                    format!(
-                        "with these settings, rule `{id}` does not hold: {}",
-                        e.message
-                    ),
-                )
-                .with_hint(format!("the rule's own values are in {path}")))
         }
         other => other,
-    }
+    };
+    (rule, phrases)
 }
 
 fn compile_rule_with(
@@ -1204,9 +1212,8 @@ fn compile_rule_with(
     id: &str,
     source: &str,
     settings: &[Setting],
-) -> Result<(Rule, FilePhrases), SourceError> {
-    let mut phrases = FilePhrases::default();
-    let phrases = &mut phrases;
+    phrases: &mut FilePhrases,
+) -> Result<Rule, SourceError> {
     // The file is parsed once; each pass below deserializes from (a copy of) the parsed table.
     let doc =
         toml::de::DeTable::parse(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
@@ -1364,7 +1371,7 @@ fn compile_rule_with(
         },
         check,
     };
-    Ok((rule, std::mem::take(phrases)))
+    Ok(rule)
 }
 
 /// Read an example's `at`, `timezone`, `since` and `thread` once, at load.
@@ -1782,6 +1789,21 @@ good = "we need to talk about the car"
             let ids: Vec<&str> = found.iter().map(|d| &*d.rule).collect();
             assert_eq!(ids, [name.as_str()]);
         }
+    }
+
+    /// A file whose phrases cross the automaton's size bound reports that, not a later error in
+    /// the same file: a file-by-file compile added its phrases as it went.
+    #[test]
+    fn crossing_the_phrase_bound_comes_before_a_later_error() {
+        let words = vec!["a"; 2_000_001].join(" ");
+        let file = MINIMAL.replace("\"we need to talk\"]", &format!("\"{words}\"]"))
+            + "[[example]]\nbad = \"x\"\ngood = \"y\"\n";
+        let err = RuleSet::from_sources(&[("big", &file)]).unwrap_err();
+        assert!(err.message.contains("phrase words; split them up"), "{err}");
+        // On its own, the later error is the one reported.
+        let small = MINIMAL.to_owned() + "[[example]]\nbad = \"x\"\ngood = \"y\"\n";
+        let err = RuleSet::from_sources(&[("small", &small)]).unwrap_err();
+        assert!(err.message.contains("exactly one of"), "{err}");
     }
 
     #[test]

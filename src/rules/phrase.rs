@@ -972,7 +972,8 @@ impl PhraseIndex {
     }
 
     /// Check one phrase on its own (no index needed, so rule files can be checked on several
-    /// threads): `Ok` with its count of words for `insert_checked`, or what is wrong with it.
+    /// threads): `Ok` with the words it adds toward the size bound, for `insert_checked` (0 for
+    /// a phrase the built-in snapshot was made from, which is known to fit), or what is wrong.
     pub fn check(text: &str) -> Result<usize, String> {
         // A phrase the built-in snapshot was made from is known to be well-formed: skip the check
         // (parsing every built-in phrase is a large part of start-up). Others are checked now, so
