@@ -222,50 +222,32 @@ impl Draft {
             return None;
         }
         let threads = threads.clamp(1, cuts.len() - 1);
-        let next = std::sync::atomic::AtomicUsize::new(0);
         let job = std::sync::Mutex::new(Some(alongside));
         let done = std::sync::Mutex::new(None);
-        let (next, job, done, also, cuts) = (&next, &job, &done, &also, &cuts);
-        // Take parts until none is left, then claim `alongside` if no thread has yet.
-        let work = move || {
-            let (mut view, mut state) = (NormalizedView::default(), S::default());
-            let mut mine = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&[from, to]) = cuts.get(i..i + 2) else {
-                    break;
-                };
-                let piece = Piece::compute_in(&mut view, &body[from..to], lexicon, |v| {
-                    also(&mut state, v, from..to)
-                });
-                mine.push((i, piece));
-            }
-            drop(view);
-            // A poisoned lock means `alongside` panicked on another thread: that panic is
-            // re-raised when the thread is joined.
-            let claimed = job.lock().ok().and_then(|mut job| job.take());
-            if let Some(alongside) = claimed {
-                let result = alongside();
-                if let Ok(mut done) = done.lock() {
-                    *done = Some(result);
+        let indices: Vec<usize> = (0..cuts.len() - 1).collect();
+        let mut parts: Vec<Piece<T>> = crate::par::map_with(
+            &indices,
+            &indices,
+            threads,
+            || (NormalizedView::default(), S::default()),
+            |(view, state), &i| {
+                let (from, to) = (cuts[i], cuts[i + 1]);
+                Piece::compute_in(view, &body[from..to], lexicon, |v| also(state, v, from..to))
+            },
+            // No part left: drop the view, then claim `alongside` if no thread has yet.
+            |(view, _)| {
+                drop(view);
+                // A poisoned lock means `alongside` panicked on another thread: that panic is
+                // re-raised when the thread is joined.
+                let claimed = job.lock().ok().and_then(|mut job| job.take());
+                if let Some(alongside) = claimed {
+                    let result = alongside();
+                    if let Ok(mut done) = done.lock() {
+                        *done = Some(result);
+                    }
                 }
-            }
-            mine
-        };
-        let mut computed: Vec<(usize, Piece<T>)> = std::thread::scope(|s| {
-            let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-            let mut all = work();
-            for other in others {
-                all.extend(
-                    other
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                );
-            }
-            all
-        });
-        computed.sort_unstable_by_key(|(i, _)| *i);
-        let mut parts: Vec<Piece<T>> = computed.into_iter().map(|(_, p)| p).collect();
+            },
+        );
         // The words stay in their pieces' lists: tens of megabytes not copied.
         let base = self.body.start;
         let runs = cuts
@@ -273,7 +255,12 @@ impl Draft {
             .zip(&mut parts)
             .map(|(&cut, p)| (base + cut, std::mem::take(&mut p.words)))
             .collect();
-        self.set_pieces_on(threads, cuts, &parts.iter().collect::<Vec<_>>(), Some(runs));
+        self.set_pieces_on(
+            threads,
+            &cuts,
+            &parts.iter().collect::<Vec<_>>(),
+            Some(runs),
+        );
         let found = cuts
             .iter()
             .zip(parts)

@@ -35,36 +35,55 @@ pub fn map_costliest_first<T: Sync, R: Send>(
 /// `map`, taking the items in `order` (a permutation of their indices).
 fn map_in<T: Sync, R: Send>(items: &[T], order: &[usize], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = cores().min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
+    map_with(items, order, threads, || (), |(), item| f(item), |()| {})
+}
+
+/// The queue behind every `map`: `threads` workers (this thread and `threads - 1` others, never
+/// more than items) take items in `order` (a permutation of their indices) one at a time. Each
+/// worker makes its own state with `start`, passes it to `f` for every item it takes, and hands
+/// it to `finish` once no item is left (a worker that finishes early can take on other work
+/// there). Results are in the items' order; a panic on any thread is raised again here.
+pub fn map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    order: &[usize],
+    threads: usize,
+    start: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+    finish: impl Fn(S) + Sync,
+) -> Vec<R> {
+    debug_assert_eq!(order.len(), items.len());
     let next = AtomicUsize::new(0);
     let work = || {
+        let mut state = start();
         let mut done = Vec::new();
-        loop {
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                return done;
-            };
-            done.push((i, f(&items[i])));
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            done.push((i, f(&mut state, &items[i])));
         }
+        finish(state);
+        done
     };
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut place = |done: Vec<(usize, R)>| {
-            for (i, r) in done {
-                slots[i] = Some(r);
-            }
-        };
-        place(work());
-        for helper in helpers {
-            place(
-                helper
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
+    let mut place = |done: Vec<(usize, R)>| {
+        for (i, r) in done {
+            slots[i] = Some(r);
         }
-    });
+    };
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        place(work());
+    } else {
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            place(work());
+            for helper in helpers {
+                place(
+                    helper
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                );
+            }
+        });
+    }
     slots
         .into_iter()
         .map(|r| r.expect("every item is taken by one thread"))
