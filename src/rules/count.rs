@@ -100,6 +100,7 @@ impl CountCheck {
             What::Questions => cx.draft.questions().to_vec(),
         };
         let (total, max) = (occurrences.len().to_string(), self.max.to_string());
+        out.reserve(occurrences.len().saturating_sub(self.max));
         for (i, span) in occurrences.into_iter().enumerate().skip(self.max) {
             let text = cx.draft.slice(span.clone());
             out.push(Diagnostic {

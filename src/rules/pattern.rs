@@ -188,6 +188,8 @@ impl PatternCheck {
         spans: Spans,
         out: &mut Vec<Diagnostic>,
     ) {
+        // Room for every finding at once: a long draft makes thousands (the shouting report).
+        out.reserve(spans.iter().map(Vec::len).sum());
         for (entry, mut spans) in self.entries.iter().zip(spans) {
             if self.merge_adjacent {
                 spans = merge_adjacent(body, spans);
