@@ -26,10 +26,9 @@ pub struct Draft {
     thread: Option<ThreadFacts>,
     lines: LineIndex,
     words: OnceLock<Vec<Range<usize>>>,
-    /// A long body's words as its pieces found them: each piece's list with the piece's source
-    /// offset (spans in the list are from the piece's start). Joined into `words` only when
-    /// something asks for the list itself; the rules only count (`word_runs`).
-    word_runs: OnceLock<Vec<(usize, Vec<Range<usize>>)>>,
+    /// The words in compact runs (`WordRuns`): for a long body, as its pieces found them. Joined
+    /// into `words` only when something asks for the list itself; the rules only count.
+    word_runs: OnceLock<WordRuns>,
     sentences: OnceLock<Vec<Range<usize>>>,
     questions: OnceLock<Vec<Range<usize>>>,
     paragraphs: OnceLock<Vec<Range<usize>>>,
@@ -154,20 +153,21 @@ impl Draft {
         self.words.get_or_init(|| match self.word_runs.get() {
             Some(runs) => runs
                 .iter()
-                .flat_map(|(at, run)| run.iter().map(move |w| w.start + at..w.end + at))
+                .flat_map(|(at, run)| {
+                    run.iter()
+                        .map(move |w| w.start as usize + at..w.end as usize + at)
+                })
                 .collect(),
             None => text::words(self.body(), self.body.start),
         })
     }
 
-    /// The words in runs, each a list of spans and the offset that puts them in the source (add
-    /// it to both ends): for a long body linted in pieces, the pieces' own lists, with no list
-    /// of all the words built; else one run of `words()`.
-    pub fn word_runs(&self) -> Vec<(usize, &[Range<usize>])> {
-        match (self.words.get(), self.word_runs.get()) {
-            (None, Some(runs)) => runs.iter().map(|(at, run)| (*at, &run[..])).collect(),
-            _ => vec![(0, self.words())],
-        }
+    /// The words in runs, each a source offset and spans from it (`WordRuns`): for a long body
+    /// linted in pieces, the pieces' own lists, with no list of all the words built; else
+    /// `words()` made compact.
+    pub fn word_runs(&self) -> &WordRuns {
+        self.word_runs
+            .get_or_init(|| compact_words(self.source(), self.words()))
     }
 
     /// Sentence spans, trimmed of surrounding whitespace.
@@ -253,7 +253,11 @@ impl Draft {
         let runs = cuts
             .iter()
             .zip(&mut parts)
-            .map(|(&cut, p)| (base + cut, std::mem::take(&mut p.words)))
+            .flat_map(|(&cut, p)| {
+                let runs = std::mem::take(&mut p.words);
+                runs.into_iter()
+                    .map(move |(at, run)| (base + cut + at, run))
+            })
             .collect();
         self.set_pieces_on(
             threads,
@@ -286,28 +290,23 @@ impl Draft {
     }
 
     /// `set_pieces`, copying on `threads` threads: the lists of a long draft run to tens of
-    /// megabytes, and their first writes fault in every page. With `word_runs` (the pieces' word
-    /// lists, taken out of them) the words are kept as runs, not joined.
+    /// megabytes, and their first writes fault in every page. The words are kept as runs, not
+    /// joined: `word_runs` (the pieces' own, taken out of them), else copies of the pieces'.
     fn set_pieces_on<T>(
         &self,
         threads: usize,
         cuts: &[usize],
         pieces: &[&Piece<T>],
-        word_runs: Option<Vec<(usize, Vec<Range<usize>>)>>,
+        word_runs: Option<WordRuns>,
     ) {
         debug_assert_eq!(cuts.len(), pieces.len() + 1);
         if self.is_prepared() {
             return;
         }
         let base = self.body.start;
-        let parts: [PartOf<T>; 4] = [
-            |p| &p.words,
-            |p| &p.sentences,
-            |p| &p.questions,
-            |p| &p.paragraphs,
-        ];
+        let parts: [PartOf<T>; 3] = [|p| &p.sentences, |p| &p.questions, |p| &p.paragraphs];
         let lens = parts.map(|part| pieces.iter().map(|p| part(p).len()).sum::<usize>());
-        let mut lists: [Vec<Range<usize>>; 4] = lens.map(Vec::with_capacity);
+        let mut lists: [Vec<Range<usize>>; 3] = lens.map(Vec::with_capacity);
         {
             // One copy job per piece and list: where its spans go, the spans, and their shift.
             let mut jobs: Vec<Job<'_>> = Vec::with_capacity(parts.len() * pieces.len());
@@ -328,15 +327,9 @@ impl Draft {
             // written every slot of every job's slice: those `len` slots are initialized.
             unsafe { list.set_len(len) };
         }
-        let [words, sentences, questions, paragraphs] = lists;
-        match word_runs {
-            Some(runs) => {
-                let _ = self.word_runs.set(runs);
-            }
-            None => {
-                let _ = self.words.set(words);
-            }
-        }
+        let [sentences, questions, paragraphs] = lists;
+        let word_runs = word_runs.unwrap_or_else(|| join_word_runs(base, cuts, pieces));
+        let _ = self.word_runs.set(word_runs);
         let _ = self.sentences.set(sentences);
         let _ = self.questions.set(questions);
         let _ = self.paragraphs.set(paragraphs);
@@ -351,7 +344,70 @@ impl Draft {
     }
 }
 
-/// Which of a piece's lists (its words, its sentences…).
+/// Word spans in runs, 8 bytes a word where a list of spans takes 16: each run is an offset and
+/// spans as `u32` offsets from it (add it to both ends). A long draft's words are its longest
+/// list (a 10 MB text has 1.7 million).
+pub type WordRuns = Vec<(usize, Vec<Range<u32>>)>;
+
+/// `words`, spans of `text` in order, as `WordRuns` of the same offsets: one run unless the text
+/// is over 4 GiB. A single word over 4 GiB (only a library caller could pass one) is kept cut
+/// at a char boundary, so every span still slices `text`.
+pub fn compact_words(text: &str, words: &[Range<usize>]) -> WordRuns {
+    const MAX: usize = u32::MAX as usize;
+    let mut runs = Vec::new();
+    let mut rest = words;
+    while let Some(first) = rest.first() {
+        let at = first.start;
+        let n = rest.partition_point(|w| w.end - at <= MAX).max(1);
+        let (run, tail) = rest.split_at(n);
+        let end = |w: &Range<usize>| match w.end - at {
+            len if len <= MAX => len,
+            _ => floor_char_boundary(text, at + MAX) - at,
+        };
+        runs.push((
+            at,
+            run.iter()
+                .map(|w| (w.start - at) as u32..end(w) as u32)
+                .collect(),
+        ));
+        rest = tail;
+    }
+    runs
+}
+
+/// The pieces' words (kept by a `LintCache`, so copied) as the fewest runs: one list, as one
+/// copy, unless the body is over 4 GiB.
+fn join_word_runs<T>(base: usize, cuts: &[usize], pieces: &[&Piece<T>]) -> WordRuns {
+    const MAX: usize = u32::MAX as usize;
+    let total = pieces
+        .iter()
+        .flat_map(|p| p.words.iter().map(|(_, run)| run.len()))
+        .sum();
+    let mut runs: WordRuns = Vec::new();
+    for (&cut, piece) in cuts.iter().zip(pieces) {
+        for (at, run) in &piece.words {
+            let at = base + cut + at;
+            for w in run {
+                let (start, end) = (at + w.start as usize, at + w.end as usize);
+                match runs.last_mut() {
+                    Some((first, list)) if end - *first <= MAX => {
+                        list.push((start - *first) as u32..(end - *first) as u32);
+                    }
+                    // A new run (the first, or past 4 GiB): its first word's span fits, as it
+                    // did in its piece's run.
+                    _ => {
+                        let mut list = Vec::with_capacity(total);
+                        list.push(0..w.end - w.start);
+                        runs.push((start, list));
+                    }
+                }
+            }
+        }
+    }
+    runs
+}
+
+/// Which of a piece's lists (its sentences…).
 type PartOf<T> = fn(&Piece<T>) -> &[Range<usize>];
 
 /// A copy of one piece's spans into its place in a joined list, shifted to source offsets.
@@ -407,7 +463,7 @@ fn run_split(jobs: &mut [Job<'_>], threads: usize) {
 /// and a piece whose text did not change need not be computed again (an editor's keystroke).
 #[derive(Debug, Clone)]
 pub struct Piece<T> {
-    pub words: Vec<Range<usize>>,
+    pub words: WordRuns,
     pub sentences: Vec<Range<usize>>,
     /// The sentences that are questions.
     pub questions: Vec<Range<usize>>,
@@ -433,6 +489,7 @@ impl<T> Piece<T> {
     ) -> Piece<T> {
         let words = text::words(text, 0);
         view.rebuild_on(text, 0, &words, lexicon);
+        let words = compact_words(text, &words);
         let found = also(view);
         let sentences = text::sentences(text, 0);
         Piece {
@@ -623,6 +680,44 @@ mod tests {
             idx.line_col(7, ColumnUnit::Char),
             LineCol { line: 3, col: 0 }
         );
+    }
+
+    #[test]
+    fn words_are_kept_in_compact_runs() {
+        let text = "one two  thrée, 4th\n\nfive";
+        let words = text::words(text, 0);
+        let runs = compact_words(text, &words);
+        assert_eq!(runs.len(), 1);
+        let back: Vec<Range<usize>> = runs
+            .iter()
+            .flat_map(|(at, run)| {
+                run.iter()
+                    .map(move |w| w.start as usize + at..w.end as usize + at)
+            })
+            .collect();
+        assert_eq!(back, words);
+        // Spans more than 4 GiB from their run's first start a new run.
+        let far = [
+            0..3,
+            4..7,
+            (5 << 30)..(5 << 30) + 4,
+            (5 << 30) + 5..(5 << 30) + 6,
+            (9 << 30)..(9 << 30) + 2,
+            (9 << 30) + 3..(9 << 30) + 5,
+        ];
+        let runs = compact_words("", &far);
+        let shape: Vec<(usize, Vec<Range<u32>>)> = runs;
+        assert_eq!(
+            shape,
+            [
+                (0, vec![0..3, 4..7]),
+                (5 << 30, vec![0..4, 5..6]),
+                (9 << 30, vec![0..2, 3..5])
+            ]
+        );
+        // A draft's runs are its words, however it was linted.
+        let draft = Draft::new(text);
+        assert_eq!(draft.word_runs(), &compact_words(text, draft.words()));
     }
 
     #[test]

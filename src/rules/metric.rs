@@ -163,17 +163,34 @@ impl MetricCheck {
             Scope::Paragraph => draft.paragraphs(),
         };
         // Words as the pieces of a long draft found them: counting needs no list of them all.
-        let units = match self.unit {
-            Unit::Words => draft.word_runs(),
-            Unit::Sentences => vec![(0, draft.sentences())],
-        };
+        match self.unit {
+            Unit::Words => {
+                let runs: Vec<(usize, &[Range<u32>])> = draft
+                    .word_runs()
+                    .iter()
+                    .map(|(at, r)| (*at, &r[..]))
+                    .collect();
+                self.check_units(meta, scopes, &runs, out);
+            }
+            Unit::Sentences => self.check_units(meta, scopes, &[(0, draft.sentences())], out),
+        }
+    }
+
+    /// Flag each scope with more of `units` (in runs, see `Cursor`) than the limit.
+    fn check_units<U: Span>(
+        &self,
+        meta: &RuleMeta,
+        scopes: &[Range<usize>],
+        units: &[(usize, &[U])],
+        out: &mut Vec<Diagnostic>,
+    ) {
         // Scopes and units are both in order: each scope's units are found from where the last
         // scope's ended, searching outward from there (a paragraph holds a few sentences).
         let mut at = Cursor::default();
         for scope in scopes {
-            at = at.skip(&units, scope.start);
-            let end = at.skip(&units, scope.end);
-            let count = at.count_to(&units, end);
+            at = at.skip(units, scope.start);
+            let end = at.skip(units, scope.end);
+            let count = at.count_to(units, end);
             let from = at;
             at = end;
             if count <= self.limit {
@@ -183,7 +200,7 @@ impl MetricCheck {
                 Some(e) if count > e => (e, Severity::Error),
                 _ => (self.limit, meta.severity),
             };
-            let span = from.nth(&units, limit).start..from.nth(&units, count - 1).end;
+            let span = from.nth(units, limit).start..from.nth(units, count - 1).end;
             let unit = match self.unit {
                 Unit::Words => "words",
                 Unit::Sentences => "sentences",
@@ -208,6 +225,30 @@ impl MetricCheck {
     }
 }
 
+/// A unit's span, as it is kept: `Range<usize>`, or `Range<u32>` in `WordRuns`.
+trait Span {
+    fn start(&self) -> usize;
+    fn end(&self) -> usize;
+}
+
+impl Span for Range<usize> {
+    fn start(&self) -> usize {
+        self.start
+    }
+    fn end(&self) -> usize {
+        self.end
+    }
+}
+
+impl Span for Range<u32> {
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
 /// A place in units kept as runs (`Draft::word_runs`): run `run`, item `item`; each run's spans
 /// are shifted by its offset.
 #[derive(Debug, Clone, Copy, Default)]
@@ -218,10 +259,10 @@ struct Cursor {
 
 impl Cursor {
     /// The place of the first unit from here that starts at or after `offset`.
-    fn skip(self, runs: &[(usize, &[Range<usize>])], offset: usize) -> Cursor {
+    fn skip<U: Span>(self, runs: &[(usize, &[U])], offset: usize) -> Cursor {
         let Cursor { mut run, mut item } = self;
         while let Some(&(at, units)) = runs.get(run) {
-            item += gallop(&units[item..], |u| u.start + at < offset);
+            item += gallop(&units[item..], |u| u.start() + at < offset);
             if item < units.len() {
                 break;
             }
@@ -231,7 +272,7 @@ impl Cursor {
     }
 
     /// How many units lie from here to `end` (a later place).
-    fn count_to(self, runs: &[(usize, &[Range<usize>])], end: Cursor) -> usize {
+    fn count_to<U>(self, runs: &[(usize, &[U])], end: Cursor) -> usize {
         if self.run == end.run {
             return end.item - self.item;
         }
@@ -241,13 +282,13 @@ impl Cursor {
     }
 
     /// The source span of the `n`th unit from here (there are more than `n`).
-    fn nth(self, runs: &[(usize, &[Range<usize>])], mut n: usize) -> Range<usize> {
+    fn nth<U: Span>(self, runs: &[(usize, &[U])], mut n: usize) -> Range<usize> {
         let Cursor { mut run, mut item } = self;
         loop {
             let (at, units) = runs[run];
             if item + n < units.len() {
                 let u = &units[item + n];
-                return u.start + at..u.end + at;
+                return u.start() + at..u.end() + at;
             }
             n -= units.len() - item;
             (run, item) = (run + 1, 0);

@@ -1649,12 +1649,16 @@ mod tests {
             &|t| t.insert_str(0, "i miss u"),
         ];
         let check = |text: &str| {
-            let cached = set.check_cached(&Draft::new(text.to_owned()), &cache);
+            let draft = Draft::new(text.to_owned());
+            let cached = set.check_cached(&draft, &cache);
             assert!(
                 cached == set.check(&Draft::new(text.to_owned())),
                 "cached != fresh"
             );
             assert!(cached.len() > 100, "{} findings", cached.len());
+            // The pieces' words, joined into one compact run, are the text's words.
+            assert_eq!(draft.word_runs().len(), 1);
+            assert!(draft.words() == text::words(text, 0), "cached words");
         };
         check(&text);
         let pieces = cache.len();
