@@ -166,8 +166,13 @@ impl Draft {
     /// linted in pieces, the pieces' own lists, with no list of all the words built; else
     /// `words()` made compact.
     pub fn word_runs(&self) -> &WordRuns {
-        self.word_runs
-            .get_or_init(|| compact_words(self.source(), self.words()))
+        self.word_runs.get_or_init(|| {
+            compact_words(
+                self.source(),
+                self.words().iter().cloned(),
+                self.words().len(),
+            )
+        })
     }
 
     /// Sentence spans, trimmed of surrounding whitespace.
@@ -328,7 +333,8 @@ impl Draft {
             unsafe { list.set_len(len) };
         }
         let [sentences, questions, paragraphs] = lists;
-        let word_runs = word_runs.unwrap_or_else(|| join_word_runs(base, cuts, pieces));
+        let word_runs =
+            word_runs.unwrap_or_else(|| join_word_runs(self.source(), base, cuts, pieces));
         let _ = self.word_runs.set(word_runs);
         let _ = self.sentences.set(sentences);
         let _ = self.questions.set(questions);
@@ -349,62 +355,51 @@ impl Draft {
 /// list (a 10 MB text has 1.7 million).
 pub type WordRuns = Vec<(usize, Vec<Range<u32>>)>;
 
-/// `words`, spans of `text` in order, as `WordRuns` of the same offsets: one run unless the text
-/// is over 4 GiB. A single word over 4 GiB (only a library caller could pass one) is kept cut
-/// at a char boundary, so every span still slices `text`.
-pub fn compact_words(text: &str, words: &[Range<usize>]) -> WordRuns {
+/// `words` (`count` of them), spans of `text` in order, as `WordRuns` of the same offsets: one
+/// run unless the text is over 4 GiB. A single word over 4 GiB (only a library caller could
+/// pass one) is kept cut at a char boundary, so every span still slices `text`.
+pub fn compact_words(
+    text: &str,
+    words: impl IntoIterator<Item = Range<usize>>,
+    count: usize,
+) -> WordRuns {
     const MAX: usize = u32::MAX as usize;
-    let mut runs = Vec::new();
-    let mut rest = words;
-    while let Some(first) = rest.first() {
-        let at = first.start;
-        let n = rest.partition_point(|w| w.end - at <= MAX).max(1);
-        let (run, tail) = rest.split_at(n);
-        let end = |w: &Range<usize>| match w.end - at {
-            len if len <= MAX => len,
-            _ => floor_char_boundary(text, at + MAX) - at,
-        };
-        runs.push((
-            at,
-            run.iter()
-                .map(|w| (w.start - at) as u32..end(w) as u32)
-                .collect(),
-        ));
-        rest = tail;
-    }
-    runs
-}
-
-/// The pieces' words (kept by a `LintCache`, so copied) as the fewest runs: one list, as one
-/// copy, unless the body is over 4 GiB.
-fn join_word_runs<T>(base: usize, cuts: &[usize], pieces: &[&Piece<T>]) -> WordRuns {
-    const MAX: usize = u32::MAX as usize;
-    let total = pieces
-        .iter()
-        .flat_map(|p| p.words.iter().map(|(_, run)| run.len()))
-        .sum();
     let mut runs: WordRuns = Vec::new();
-    for (&cut, piece) in cuts.iter().zip(pieces) {
-        for (at, run) in &piece.words {
-            let at = base + cut + at;
-            for w in run {
-                let (start, end) = (at + w.start as usize, at + w.end as usize);
-                match runs.last_mut() {
-                    Some((first, list)) if end - *first <= MAX => {
-                        list.push((start - *first) as u32..(end - *first) as u32);
-                    }
-                    // A new run (the first, or past 4 GiB): its first word's span fits, as it
-                    // did in its piece's run.
-                    _ => {
-                        let mut list = Vec::with_capacity(total);
-                        list.push(0..w.end - w.start);
-                        runs.push((start, list));
-                    }
-                }
+    for w in words {
+        match runs.last_mut() {
+            Some((at, list)) if w.end - *at <= MAX => {
+                list.push((w.start - *at) as u32..(w.end - *at) as u32);
+            }
+            // The first run, or one past 4 GiB from the last one's start.
+            _ => {
+                let end = match w.end - w.start {
+                    len if len <= MAX => w.end,
+                    _ => floor_char_boundary(text, w.start + MAX),
+                };
+                let mut list = Vec::with_capacity(count);
+                list.push(0..(end - w.start) as u32);
+                runs.push((w.start, list));
             }
         }
     }
     runs
+}
+
+/// The pieces' words (kept by a `LintCache`, so copied) as the fewest runs of the body's
+/// `text`: one list, as one copy, unless the body is over 4 GiB.
+fn join_word_runs<T>(text: &str, base: usize, cuts: &[usize], pieces: &[&Piece<T>]) -> WordRuns {
+    let count = pieces
+        .iter()
+        .flat_map(|p| p.words.iter().map(|(_, run)| run.len()))
+        .sum();
+    let words = cuts.iter().zip(pieces).flat_map(|(&cut, piece)| {
+        piece.words.iter().flat_map(move |(at, run)| {
+            let at = base + cut + at;
+            run.iter()
+                .map(move |w| at + w.start as usize..at + w.end as usize)
+        })
+    });
+    compact_words(text, words, count)
 }
 
 /// Which of a piece's lists (its sentences…).
@@ -489,7 +484,7 @@ impl<T> Piece<T> {
     ) -> Piece<T> {
         let words = text::words(text, 0);
         view.rebuild_on(text, 0, &words, lexicon);
-        let words = compact_words(text, &words);
+        let words = compact_words(text, words.iter().cloned(), words.len());
         let found = also(view);
         let sentences = text::sentences(text, 0);
         Piece {
@@ -686,7 +681,7 @@ mod tests {
     fn words_are_kept_in_compact_runs() {
         let text = "one two  thrée, 4th\n\nfive";
         let words = text::words(text, 0);
-        let runs = compact_words(text, &words);
+        let runs = compact_words(text, words.iter().cloned(), words.len());
         assert_eq!(runs.len(), 1);
         let back: Vec<Range<usize>> = runs
             .iter()
@@ -705,7 +700,7 @@ mod tests {
             (9 << 30)..(9 << 30) + 2,
             (9 << 30) + 3..(9 << 30) + 5,
         ];
-        let runs = compact_words("", &far);
+        let runs = compact_words("", far.iter().cloned(), far.len());
         let shape: Vec<(usize, Vec<Range<u32>>)> = runs;
         assert_eq!(
             shape,
@@ -717,7 +712,10 @@ mod tests {
         );
         // A draft's runs are its words, however it was linted.
         let draft = Draft::new(text);
-        assert_eq!(draft.word_runs(), &compact_words(text, draft.words()));
+        assert_eq!(
+            draft.word_runs(),
+            &compact_words(text, draft.words().iter().cloned(), draft.words().len())
+        );
     }
 
     #[test]

@@ -164,14 +164,7 @@ impl MetricCheck {
         };
         // Words as the pieces of a long draft found them: counting needs no list of them all.
         match self.unit {
-            Unit::Words => {
-                let runs: Vec<(usize, &[Range<u32>])> = draft
-                    .word_runs()
-                    .iter()
-                    .map(|(at, r)| (*at, &r[..]))
-                    .collect();
-                self.check_units(meta, scopes, &runs, out);
-            }
+            Unit::Words => self.check_units(meta, scopes, draft.word_runs(), out),
             Unit::Sentences => self.check_units(meta, scopes, &[(0, draft.sentences())], out),
         }
     }
@@ -181,7 +174,7 @@ impl MetricCheck {
         &self,
         meta: &RuleMeta,
         scopes: &[Range<usize>],
-        units: &[(usize, &[U])],
+        units: &[(usize, impl AsRef<[U]>)],
         out: &mut Vec<Diagnostic>,
     ) {
         // Scopes and units are both in order: each scope's units are found from where the last
@@ -259,9 +252,10 @@ struct Cursor {
 
 impl Cursor {
     /// The place of the first unit from here that starts at or after `offset`.
-    fn skip<U: Span>(self, runs: &[(usize, &[U])], offset: usize) -> Cursor {
+    fn skip<U: Span>(self, runs: &[(usize, impl AsRef<[U]>)], offset: usize) -> Cursor {
         let Cursor { mut run, mut item } = self;
-        while let Some(&(at, units)) = runs.get(run) {
+        while let Some((at, units)) = runs.get(run) {
+            let (at, units) = (*at, units.as_ref());
             item += gallop(&units[item..], |u| u.start() + at < offset);
             if item < units.len() {
                 break;
@@ -272,20 +266,20 @@ impl Cursor {
     }
 
     /// How many units lie from here to `end` (a later place).
-    fn count_to<U>(self, runs: &[(usize, &[U])], end: Cursor) -> usize {
+    fn count_to<U>(self, runs: &[(usize, impl AsRef<[U]>)], end: Cursor) -> usize {
         if self.run == end.run {
             return end.item - self.item;
         }
-        let rest = |r: usize| runs.get(r).map_or(0, |(_, units)| units.len());
+        let rest = |r: usize| runs.get(r).map_or(0, |(_, units)| units.as_ref().len());
         let middle: usize = (self.run + 1..end.run).map(rest).sum();
         rest(self.run) - self.item + middle + end.item
     }
 
     /// The source span of the `n`th unit from here (there are more than `n`).
-    fn nth<U: Span>(self, runs: &[(usize, &[U])], mut n: usize) -> Range<usize> {
+    fn nth<U: Span>(self, runs: &[(usize, impl AsRef<[U]>)], mut n: usize) -> Range<usize> {
         let Cursor { mut run, mut item } = self;
         loop {
-            let (at, units) = runs[run];
+            let (at, units) = (runs[run].0, runs[run].1.as_ref());
             if item + n < units.len() {
                 let u = &units[item + n];
                 return u.start() + at..u.end() + at;
