@@ -368,6 +368,47 @@ fn poly_push(h: u64, b: u8) -> u64 {
     h.wrapping_mul(POLY).wrapping_add(u64::from(b) + 1)
 }
 
+/// Typo repair's candidates by hash (`PhraseIndex::deletions`): each hash leads to the last
+/// symbol added under it, and each symbol to the one added before it. Flat, so building it (once
+/// per run, for nearly every draft: any unknown word of five letters asks) is a few thousand
+/// inserts into a map sized up front, not an allocation per hash.
+#[derive(Debug)]
+struct TypoTable {
+    /// Hash → its last entry.
+    last: HashMap<u64, u32>,
+    /// Each entry: a symbol, and the entry before it under the same hash (or `NO_EDGE`).
+    entries: Vec<(Sym, u32)>,
+}
+
+impl TypoTable {
+    fn with_capacity(n: usize) -> TypoTable {
+        TypoTable {
+            last: HashMap::with_capacity_and_hasher(n, Default::default()),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Add `sym` under hash `h`. A symbol may be there twice ("too" loses either "o"): the
+    /// reader keeps each candidate once.
+    fn add(&mut self, h: u64, sym: Sym) {
+        let before = self
+            .last
+            .insert(h, self.entries.len() as u32)
+            .unwrap_or(NO_EDGE);
+        self.entries.push((sym, before));
+    }
+
+    /// The symbols under hash `h`.
+    fn get(&self, h: u64) -> impl Iterator<Item = Sym> + '_ {
+        let mut at = self.last.get(&h).copied().unwrap_or(NO_EDGE);
+        std::iter::from_fn(move || {
+            let &(sym, before) = self.entries.get(at as usize)?;
+            at = before;
+            Some(sym)
+        })
+    }
+}
+
 /// The hashes of a word with each one of its letters taken out, in order.
 struct Deletions {
     /// `suffix[i]`: hash of `bytes[i..]`; `power[k]`: `POLY^k`.
@@ -496,7 +537,7 @@ pub struct PhraseIndex {
     /// deletions ("myself" under "yself", "mself", …). Candidates are checked with
     /// `is_one_typo`, so a collision costs a check, never a wrong repair. Built the first time
     /// a draft needs it.
-    deletions: OnceLock<HashMap<u64, Vec<Sym>>>,
+    deletions: OnceLock<TypoTable>,
     /// Phrases waiting for `finish`, as written, with their owners.
     pending: Vec<(Box<str>, u32)>,
     /// Words placed so far (a cheap bound on the automaton's size).
@@ -881,25 +922,19 @@ impl PhraseIndex {
     }
 
     /// The typo-repair table, built on first use.
-    fn deletions(&self) -> &HashMap<u64, Vec<Sym>> {
+    fn deletions(&self) -> &TypoTable {
         self.deletions.get_or_init(|| {
-            let mut table: HashMap<u64, Vec<Sym>> = HashMap::default();
-            let mut add = |hash: u64, sym: Sym| {
-                let entry = table.entry(hash).or_default();
-                if !entry.contains(&sym) {
-                    entry.push(sym);
-                }
-            };
+            let mut table = TypoTable::with_capacity(self.spelled.len() * 6);
             let mut deletions = Deletions::new();
             for (sym, word) in self.spelled.iter().enumerate() {
                 let sym = sym as Sym;
-                add(poly_hash(word), sym);
+                table.add(poly_hash(word), sym);
                 if word.chars().count() < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic)
                 {
                     continue;
                 }
                 for d in deletions.of(word) {
-                    add(d, sym);
+                    table.add(d, sym);
                 }
             }
             table
@@ -1137,11 +1172,9 @@ impl PhraseIndex {
         // deletion of the word: a letter extra (it is a phrase word) or a letter wrong or two
         // swapped (it is a deletion of one too). The table holds both kinds under one hash.
         let hashes = std::iter::once(poly_hash(word)).chain(deletions.of(word));
-        for syms in hashes.filter_map(|h| table.get(&h)) {
-            for &sym in syms {
-                if !found.contains(&sym) {
-                    found.push(sym);
-                }
+        for sym in hashes.flat_map(|h| table.get(h)) {
+            if !found.contains(&sym) {
+                found.push(sym);
             }
         }
         let close: Vec<Sym> = found
@@ -1575,6 +1608,9 @@ cant = "can not"
         assert!(find(&["i hate myself"], "i hat myself").is_empty());
         assert!(find(&p, "i hate mslef").is_empty());
         assert!(is_one_typo("anwser", "answer"));
+        // "goodbye" is under the hash of "godbye" twice (either "o" taken out): still one
+        // candidate.
+        assert_eq!(find(&["say goodbye"], "say godbye"), ["say godbye"]);
         assert_eq!(typo_distance("abc", "cab"), 2);
         assert!(!is_one_typo("abc", "cab"));
     }
@@ -1606,6 +1642,37 @@ cant = "can not"
     }
 
     proptest::proptest! {
+        /// Repair finds the phrase word one typo away when there is exactly one it can reach:
+        /// any, for a word with a letter extra; only those of `MIN_FUZZY_CHARS`+ letters
+        /// otherwise (their deletions are the ones in the table).
+        #[test]
+        fn repair_finds_the_one_word_a_typo_away(
+            vocab in proptest::collection::btree_set("[abé]{3,7}", 1..12),
+            word in "[abé]{5,8}",
+        ) {
+            let lex = lexicon();
+            let mut index = PhraseIndex::new();
+            for (i, w) in vocab.iter().enumerate() {
+                index.insert(w, i as u32, &lex).unwrap();
+            }
+            index.finish(&lex).unwrap();
+            let len = |w: &str| w.chars().count();
+            // The words as the index spells them (the lexicon shortens "ééé" to "éé").
+            let reachable: Vec<&str> = index
+                .spelled
+                .iter()
+                .map(|w| &**w)
+                .filter(|w| typo_distance(&word, w) == 1)
+                .filter(|w| len(w) >= MIN_FUZZY_CHARS || len(&word) == len(w) + 1)
+                .collect();
+            let expected = match reachable.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            };
+            let repaired = index.repair(&word, &mut Deletions::new());
+            proptest::prop_assert_eq!(repaired.map(|s| &*index.spelled[s as usize]), expected);
+        }
+
         #[test]
         fn one_typo_is_distance_one(a in "[abé]{0,7}", b in "[abé]{0,7}") {
             proptest::prop_assert_eq!(is_one_typo(&a, &b), typo_distance(&a, &b) == 1);
