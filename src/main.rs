@@ -62,15 +62,34 @@ fn main() -> ExitCode {
         Command::Man { dir } => man(dir.as_deref()),
         Command::Lsp { .. } => lsp(),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         // A reader that went away (`exlint check big.txt | head -1`) is not an error to report.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(EXIT_ERROR)
+            EXIT_ERROR
         }
+    };
+    exit_now(code)
+}
+
+/// End the process with `code`, once what is buffered for stdout is written, skipping the
+/// clean-up that runs at exit: mimalloc's, which hands every page it holds back to the kernel
+/// one `madvise` at a time (a millisecond after a long draft, for memory the process is about
+/// to give up whole). Everything of ours is done by now: output written and flushed, files
+/// renamed into place, threads joined.
+fn exit_now(code: u8) -> ExitCode {
+    // A reader that went away is not an error here either.
+    let _ = io::stdout().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` takes an integer and does not return; no Rust code runs after it, so no
+    // destructor or invariant of ours is skipped that anything could observe.
+    unsafe {
+        libc::_exit(i32::from(code))
     }
+    #[cfg(not(unix))]
+    ExitCode::from(code)
 }
 
 fn use_color(choice: ColorChoice) -> bool {
