@@ -60,6 +60,18 @@ fn build_default_ruleset() -> RuleSet {
     RuleSet::builtin().unwrap()
 }
 
+/// What one `exlint check` of one draft does in-process: build the default rule set, then lint a
+/// line with words no rule knows ("yesterday": the first such word of five letters or more
+/// builds the typo-repair table).
+#[divan::bench(sample_count = 20)]
+fn first_draft_of_a_run() -> usize {
+    let rules = RuleSet::builtin().unwrap();
+    let draft = Draft::new(black_box(
+        "hey, i miss you so much. yesterday was wonderful",
+    ));
+    lint(&draft, &rules).len()
+}
+
 #[divan::bench]
 fn lint_one_line(bencher: Bencher) {
     let rules = &*RULES;
