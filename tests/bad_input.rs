@@ -3,7 +3,7 @@
 //! never a panic.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -410,7 +410,8 @@ fn a_rule_dirs_symlink_loop_is_an_error_not_a_hang() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-/// `exlint check big.txt | head -1`: the reader goes away after one line; exlint stops quietly.
+/// `exlint check big.txt | head -1`: the reader goes away after the first bytes; exlint stops
+/// quietly, in every format (JSON is one long line, written by serde_json).
 #[test]
 fn stdout_closed_early_exits_quietly() {
     let dir = temp();
@@ -419,27 +420,33 @@ fn stdout_closed_early_exits_quietly() {
         "big.txt",
         "we need to talk. pls. sorry!!!\n".repeat(2_000),
     );
-    let mut child = exlint()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "--isolated",
-            "big.txt",
-            "--max-input-size",
-            "64MiB",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    assert!(!first.is_empty());
-    drop(stdout); // like `head -1` exiting
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.is_empty(), "expected no message, got: {stderr}");
-    assert_eq!(out.status.code(), Some(0));
+    for format in ["human", "json", "line"] {
+        let mut child = exlint()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--isolated",
+                "big.txt",
+                "--max-input-size",
+                "64MiB",
+                "--format",
+                format,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout); // like `head -c 64` exiting
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{format}: expected no message, got: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{format}");
+    }
 }

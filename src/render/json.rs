@@ -142,6 +142,8 @@ pub fn render(out: &mut dyn Write, files: &[FileResult<'_>]) -> io::Result<()> {
         files,
         summary,
     };
-    serde_json::to_writer(&mut *out, &report).map_err(io::Error::other)?;
+    // `io::Error::from` keeps a write's own error (a closed pipe stays `BrokenPipe`, which the
+    // binary treats as a reader gone away, not a failure).
+    serde_json::to_writer(&mut *out, &report).map_err(io::Error::from)?;
     writeln!(out)
 }
