@@ -218,6 +218,33 @@ fn the_limit_is_configurable_by_flag_and_config() {
     let r = check(dir.path(), &["d.txt", "--config", "bad.toml"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("max-input-size"), "{}", r.stderr);
+
+    // Past 2 GiB, by flag, by size string and by number of bytes in a file: refused, and the
+    // file's error points at the value.
+    let r = check(dir.path(), &["d.txt", "--max-input-size", "8G"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("`8G`: the maximum input size can be at most 2 GiB"),
+        "{}",
+        r.stderr
+    );
+    for value in ["\"3GiB\"", "4294967296"] {
+        write(
+            dir.path(),
+            "huge.toml",
+            format!("# a comment\nmax-input-size = {value}\n"),
+        );
+        let r = check(dir.path(), &["d.txt", "--config", "huge.toml"]);
+        assert_eq!(r.code, 2, "{value}");
+        assert!(
+            r.stderr
+                .contains("the maximum input size can be at most 2 GiB")
+                && r.stderr.contains("huge.toml:2:"),
+            "{value}: {}",
+            r.stderr
+        );
+    }
 }
 
 /// A 1,000,000-line file: line numbers stay right at the end of it. The lines are blank, so the

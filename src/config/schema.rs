@@ -160,7 +160,9 @@ pub(crate) fn input_size(
 ) -> Result<u64, SourceError> {
     let parsed = match value.get_ref() {
         toml::Value::String(s) => crate::input::parse_size(s),
-        toml::Value::Integer(n) if *n > 0 => Ok(*n as u64),
+        toml::Value::Integer(n) if *n > 0 => {
+            crate::input::check_input_size(*n as u64, &n.to_string())
+        }
         other => Err(format!("`{other}` is not a size")),
     };
     parsed.map_err(|why| {

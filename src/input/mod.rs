@@ -150,6 +150,12 @@ pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
 /// tens of MB; reviewing one takes about 2.5 to 3 times its size in memory.
 pub const DEFAULT_MAX_EXPORT_SIZE: u64 = 256 * 1024 * 1024;
 
+/// The largest `max-input-size` allowed: 2 GiB. The normalized view numbers what it keeps of a
+/// text (its distinct spellings, lowercased: at most 1.5 times their bytes) in 32 bits, so a
+/// text under 2 GiB always fits; larger ones have never been tested. Ten years of a busy chat
+/// is a few hundred MB.
+pub const MAX_INPUT_SIZE_LIMIT: u64 = 2 << 30;
+
 /// How much of an input is read before deciding whether it is a chat export (and so which limit
 /// holds): the start of a JSON export names its `messages` within this, and a WhatsApp export's
 /// first line is a timestamp.
@@ -205,12 +211,22 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         _ => return Err(bad()),
     };
     let size = number.checked_mul(1 << shift).ok_or_else(bad)?;
-    if size == 0 {
-        return Err(format!(
-            "`{text}`: the maximum input size must be at least 1 byte"
-        ));
+    check_input_size(size, text)
+}
+
+/// `size` (written `shown`) as a maximum input size: at least 1 byte, at most
+/// [`MAX_INPUT_SIZE_LIMIT`].
+pub fn check_input_size(size: u64, shown: &str) -> Result<u64, String> {
+    match size {
+        0 => Err(format!(
+            "`{shown}`: the maximum input size must be at least 1 byte"
+        )),
+        n if n > MAX_INPUT_SIZE_LIMIT => Err(format!(
+            "`{shown}`: the maximum input size can be at most {}",
+            describe_size(MAX_INPUT_SIZE_LIMIT)
+        )),
+        n => Ok(n),
     }
-    Ok(size)
 }
 
 /// A size for people: "16 MiB" when it is a whole number of a unit, else bytes.
@@ -437,6 +453,12 @@ mod tests {
         assert_eq!(parse_size("16MiB"), Ok(DEFAULT_MAX_INPUT_SIZE));
         assert_eq!(parse_size(" 500 kb "), Ok(500 * 1024));
         assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2147483648"), Ok(MAX_INPUT_SIZE_LIMIT));
+        assert_eq!(
+            parse_size("3GiB"),
+            Err("`3GiB`: the maximum input size can be at most 2 GiB".into())
+        );
+        assert!(parse_size("2147483649").is_err());
         assert_eq!(parse_size("1048576"), Ok(1 << 20));
         for bad in [
             "",
