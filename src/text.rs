@@ -487,8 +487,12 @@ pub struct NormalizedView {
     forms: Vec<Form>,
     /// Each reading is a range into `words`.
     readings: Vec<Range<u32>>,
-    /// Canonical words, each a range into `text`.
-    words: Vec<Range<u32>>,
+    /// Canonical words, each a range into `text`. Byte offsets, not `u32`: a form's readings can
+    /// take up to four times its spelling's bytes ("goin" reads "goin" and "going", and
+    /// lowercasing can lengthen a letter). The counts (forms, readings, words) grow no faster
+    /// than the text's bytes: a form is a byte and a separator at least, with at most two
+    /// one-word readings of its own, beside the lexicon's.
+    words: Vec<Range<usize>>,
     text: String,
     /// Each spelling seen (case included) → its form.
     spellings: Spellings,
@@ -673,9 +677,9 @@ impl NormalizedView {
     fn push_reading<'w>(&mut self, words: impl IntoIterator<Item = &'w str>) {
         let first_word = self.words.len() as u32;
         for w in words {
-            let s = self.text.len() as u32;
+            let s = self.text.len();
             self.text.push_str(w);
-            self.words.push(s..self.text.len() as u32);
+            self.words.push(s..self.text.len());
         }
         self.readings.push(first_word..self.words.len() as u32);
     }
@@ -696,7 +700,7 @@ impl NormalizedView {
             self.forms.len() as u32,
             self.readings.len() as u32,
             self.words.len() as u32,
-            self.text.len() as u32,
+            self.text.len(),
         );
         self.tokens.extend(next.tokens.into_iter().map(|mut t| {
             t.form += forms;
@@ -740,7 +744,7 @@ impl NormalizedView {
         let reading = &self.readings[self.forms[form].readings.start as usize + r];
         self.words[reading.start as usize..reading.end as usize]
             .iter()
-            .map(|w| &self.text[w.start as usize..w.end as usize])
+            .map(|w| &self.text[w.clone()])
     }
 
     /// How many readings token `i` has.

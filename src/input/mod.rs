@@ -150,10 +150,10 @@ pub const DEFAULT_MAX_INPUT_SIZE: u64 = 16 * 1024 * 1024;
 /// tens of MB; reviewing one takes about 2.5 to 3 times its size in memory.
 pub const DEFAULT_MAX_EXPORT_SIZE: u64 = 256 * 1024 * 1024;
 
-/// The largest `max-input-size` allowed: 2 GiB. The normalized view numbers what it keeps of a
-/// text (its distinct spellings, lowercased: at most 1.5 times their bytes) in 32 bits, so a
-/// text under 2 GiB always fits; larger ones have never been tested. Ten years of a busy chat
-/// is a few hundred MB.
+/// The largest `max-input-size` allowed: 2 GiB. The normalized view counts a text's distinct
+/// spellings, their readings and words in 32 bits, and there are never many more of them than
+/// the text has bytes, so a text up to 2 GiB always fits; larger ones have never been tested.
+/// Ten years of a busy chat is a few hundred MB.
 pub const MAX_INPUT_SIZE_LIMIT: u64 = 2 << 30;
 
 /// How much of an input is read before deciding whether it is a chat export (and so which limit
