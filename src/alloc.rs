@@ -11,15 +11,48 @@ use std::alloc::{GlobalAlloc, Layout, System};
 
 /// Ask Linux not to back this process's memory with transparent huge pages. mimalloc asks for
 /// them on its arenas (`MADV_HUGEPAGE`), so the first touch of each fresh region zeroes 2 MiB:
-/// 40% of a one-draft run's CPU time and a quarter of a long draft's peak memory, for no gain at
-/// our sizes. The kernel checks the flag when a page is first touched, so calling this first
-/// thing in `main` covers the arenas mimalloc set up before it. Does nothing on other systems.
+/// 40% of a one-draft run's CPU time, for no gain at a usual draft's size (a long draft turns
+/// them back on: `wants_huge_pages`). The kernel checks the flag when a page is first touched,
+/// so calling this first thing in `main` covers the arenas mimalloc set up before it. Does
+/// nothing on other systems.
 pub fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: `prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)` takes integers only and reads or writes no
     // memory of ours; on a kernel without it the call fails and nothing changes.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+/// Drafts this long or longer are linted with transparent huge pages allowed again.
+pub const HUGE_PAGES_FROM: usize = 4 << 20;
+
+/// Whether linting `input` is worth transparent huge pages: a draft (not a chat export) of
+/// `HUGE_PAGES_FROM` bytes or more. Its lint fills tens of megabytes of fresh memory (the word
+/// list, the sentences, each thread's view), and on a virtual machine each 4 KiB page costs a
+/// fault of a few microseconds: a tenth of a 10 MB draft's CPU. A 2 MiB page takes one fault,
+/// and at this size the partly used pages at the ends of mimalloc's regions are a small part of
+/// what the lint holds. A chat export keeps small pages: its review holds many small drafts'
+/// findings, and huge pages would push its peak memory past three times its size.
+pub fn wants_huge_pages(input: &[u8]) -> bool {
+    wants_huge_pages_from(input, Some(input.len() as u64))
+}
+
+/// `wants_huge_pages` for an input of `len` bytes (`None`: not known) that starts with `head`
+/// (up to `input::PEEK` bytes of it are read).
+pub fn wants_huge_pages_from(head: &[u8], len: Option<u64>) -> bool {
+    len.is_some_and(|n| n >= HUGE_PAGES_FROM as u64)
+        && !crate::input::starts_like_export(&head[..head.len().min(crate::input::PEEK)])
+}
+
+/// Undo `no_huge_pages` for the rest of the process (see `wants_huge_pages`): memory touched
+/// from now on may be backed by huge pages where mimalloc asked for them. Does nothing on other
+/// systems.
+pub fn allow_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: as in `no_huge_pages`.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
     }
 }
 
@@ -96,6 +129,30 @@ unsafe impl GlobalAlloc for Allocator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Huge pages are for long drafts only: not short ones, not chat exports of any size, not
+    /// an input whose size is not known yet.
+    #[test]
+    fn huge_pages_only_for_long_drafts() {
+        let long = |start: &str| {
+            let mut text = start.to_owned();
+            while text.len() < HUGE_PAGES_FROM {
+                text.push_str("i miss you so much, can we talk tonight?\n");
+            }
+            text
+        };
+        let draft = long("hey\n");
+        assert!(wants_huge_pages(draft.as_bytes()));
+        assert!(!wants_huge_pages(&draft.as_bytes()[..HUGE_PAGES_FROM - 1]));
+        assert!(!wants_huge_pages(b"hey, i miss you"));
+        let whatsapp = long("12/03/2024, 21:14 - Sam: hey\n");
+        assert!(!wants_huge_pages(whatsapp.as_bytes()));
+        let json = long("{\"name\": \"Alex\", \"messages\": [\n");
+        assert!(!wants_huge_pages(json.as_bytes()));
+        let head = &draft.as_bytes()[..crate::input::PEEK];
+        assert!(wants_huge_pages_from(head, Some(draft.len() as u64)));
+        assert!(!wants_huge_pages_from(head, None));
+    }
 
     /// A block that grows past `BIG` and shrinks back moves between the two allocators with its
     /// bytes intact, and each allocator frees only what it made (a mix-up would crash here).

@@ -386,6 +386,13 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             Some(bytes) => bytes,
             None => read_file(Path::new(name), size_limits(&p.resolved), &shown),
         };
+        // Standard input's size is known only once it is read.
+        if bytes
+            .as_ref()
+            .is_ok_and(|b| exlint::alloc::wants_huge_pages(b))
+        {
+            exlint::alloc::allow_huge_pages();
+        }
         let run = Run {
             rules: &p.resolved.rules,
             now: p.now.clone(),
@@ -532,7 +539,22 @@ fn read_file(path: &Path, limits: input::SizeLimits, shown: &str) -> Result<Vec<
         )));
     }
     let len = meta.is_file().then_some(meta.len());
-    input::read_limited(file, limits, len, shown).map_err(|e| e.to_string())
+    // A long draft's lint allows huge pages (`exlint::alloc::wants_huge_pages`): decide on its
+    // start, before the rest is read into pages of the right size.
+    use io::Read;
+    let mut file = file;
+    let mut head = Vec::new();
+    if len.is_some_and(|n| n >= exlint::alloc::HUGE_PAGES_FROM as u64) {
+        Read::by_ref(&mut file)
+            .take(input::PEEK as u64)
+            .read_to_end(&mut head)
+            .map_err(io_error)?;
+        if exlint::alloc::wants_huge_pages_from(&head, len) {
+            exlint::alloc::allow_huge_pages();
+        }
+    }
+    input::read_limited(io::Cursor::new(head).chain(file), limits, len, shown)
+        .map_err(|e| e.to_string())
 }
 
 fn describe_io(e: &io::Error) -> String {

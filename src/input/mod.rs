@@ -159,7 +159,7 @@ pub const MAX_INPUT_SIZE_LIMIT: u64 = 2 << 30;
 /// How much of an input is read before deciding whether it is a chat export (and so which limit
 /// holds): the start of a JSON export names its `messages` within this, and a WhatsApp export's
 /// first line is a timestamp.
-const PEEK: u64 = 64 * 1024;
+pub const PEEK: usize = 64 * 1024;
 
 /// The largest inputs read: a draft, and a chat export (told apart by how the input starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,7 +261,7 @@ pub fn read_limited(
         export,
     };
     let smaller = limits.draft.min(limits.export);
-    let peek = PEEK.min(smaller.saturating_add(1));
+    let peek = (PEEK as u64).min(smaller.saturating_add(1));
     // A file's size is known: room for all of it and the read that finds its end, so a small
     // draft is one read and one empty read.
     let mut bytes = match len {
