@@ -336,29 +336,18 @@ fn is_terminator(c: char) -> bool {
 
 /// Does the text before a single "." end in a common abbreviation ("Dr", "e.g")?
 fn is_abbreviation(before: &str) -> bool {
+    const ABBREVIATIONS: [&str; 16] = [
+        "mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "jr", "sr", "prof", "approx",
+        "no", "ft", "mt",
+    ];
     let word = before
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()
         .unwrap_or("");
-    let word = word.to_lowercase();
-    matches!(
-        word.as_str(),
-        "mr" | "mrs"
-            | "ms"
-            | "dr"
-            | "st"
-            | "vs"
-            | "etc"
-            | "e.g"
-            | "i.e"
-            | "jr"
-            | "sr"
-            | "prof"
-            | "approx"
-            | "no"
-            | "ft"
-            | "mt"
-    ) && !before.ends_with(' ')
+    // Compared without lowercasing a copy (every sentence end with one "." comes here). All of
+    // them are ASCII, and the only other character that lowercases to ASCII is the Kelvin sign
+    // ("k"), which none of them has.
+    ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a)) && !before.ends_with(' ')
 }
 
 /// Paragraph spans: runs of lines separated by one or more blank lines, trimmed.
@@ -1070,6 +1059,24 @@ mod equivalence {
                 .map(|(i, w)| 5 + i..5 + i + w.len())
                 .collect();
             prop_assert_eq!(words(&text, 5), expected);
+        }
+
+        /// Abbreviations are told without lowercasing a copy, as they were with one.
+        #[test]
+        fn abbreviations_match_lowercased(
+            word in prop_oneof![
+                prop::sample::select(&["Dr", "DR", "dR", "E.G", "i.E", "Mrs", "APPROX", "\u{212A}", "\u{130}.e", "drs", "e.g.", "No"][..]).prop_map(str::to_owned),
+                "\\PC{0,6}",
+            ],
+            lead in prop::sample::select(&["", "Hi ", "(", "said\t", "x "][..]),
+        ) {
+            let lowercased = |before: &str| {
+                let w = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
+                ["mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "jr", "sr", "prof", "approx", "no", "ft", "mt"]
+                    .contains(&w.to_lowercase().as_str()) && !before.ends_with(' ')
+            };
+            let before = format!("{lead}{word}");
+            prop_assert_eq!(is_abbreviation(&before), lowercased(&before), "{:?}", before);
         }
 
         /// The eight-bytes-at-once word byte test agrees with the class table (every ASCII
