@@ -323,6 +323,17 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
 
+    // While the rule sets compile, the named files are read in (`prefetch`): a one-file run's
+    // read would otherwise wait for them.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let prefetching = names.iter().any(|n| n != "-").then(|| {
+        let (names, stop) = (names.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("exlint-read".into())
+            .spawn(move || prefetch(&names, &stop))
+            .ok()
+    });
+
     // Each draft gets the config of its own folder; drafts under the same config files share one
     // compiled rule set.
     let mut by_dir: HashMap<PathBuf, Arc<Prepared>> = HashMap::new();
@@ -360,6 +371,15 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         prepared.push(p);
     }
 
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let prefetched: Vec<std::sync::Mutex<Option<Vec<u8>>>> = prefetching
+        .flatten()
+        .and_then(|t| t.join().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(std::sync::Mutex::new)
+        .collect();
+
     // Standard input is read here; files are read and linted in parallel, one worker per core,
     // and the results are kept in the order the drafts were named.
     let stdin_bytes = names
@@ -382,9 +402,16 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         } else {
             name.clone()
         };
-        let bytes = match stdin {
-            Some(bytes) => bytes,
-            None => read_file(Path::new(name), size_limits(&p.resolved), &shown),
+        let limits = size_limits(&p.resolved);
+        let early = prefetched
+            .get(i)
+            .and_then(|b| b.lock().ok().and_then(|mut b| b.take()));
+        let bytes = match (stdin, early) {
+            (Some(bytes), _) => bytes,
+            (None, Some(bytes)) => {
+                input::within_limits(bytes, limits, &shown).map_err(|e| e.to_string())
+            }
+            (None, None) => read_file(Path::new(name), limits, &shown),
         };
         // Standard input's size is known only once it is read.
         if bytes
@@ -523,6 +550,32 @@ fn size_limits(resolved: &ResolvedConfig) -> input::SizeLimits {
         Origin::Default => input::SizeLimits::DEFAULT,
         _ => input::SizeLimits::both(resolved.max_input_size.value),
     }
+}
+
+/// Files read before their rule sets are ready, by `names` index (`None`: not read). Reading
+/// stops once `stop` is set or `PREFETCH_BUDGET` bytes are held. Each is read within the default
+/// limits and checked against the configured ones when it is linted (`input::within_limits`);
+/// a file that fails here (missing, unreadable, or over the default limits) is simply read
+/// again then, so its error is the one it always gets. Pipes and other files that cannot be
+/// read twice are left to then.
+fn prefetch(names: &[String], stop: &std::sync::atomic::AtomicBool) -> Vec<Option<Vec<u8>>> {
+    /// At most this much is read ahead: 1,000 drafts are a few hundred KB, a long one 16 MiB.
+    const PREFETCH_BUDGET: usize = 64 << 20;
+    let mut held = 0;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) || held >= PREFETCH_BUDGET {
+            break;
+        }
+        // Regular files only: a pipe read here could not be read again.
+        let path = Path::new(name);
+        let bytes = (name != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file()))
+            .then(|| read_file(path, input::SizeLimits::DEFAULT, name).ok())
+            .flatten();
+        held += bytes.as_ref().map_or(0, Vec::len);
+        out.push(bytes);
+    }
+    out
 }
 
 /// Read a draft or export within its size limit; errors are one line naming it as `shown`.

@@ -151,6 +151,29 @@ fn a_50_mb_single_line_is_over_the_limit() {
     );
 }
 
+/// A file over the default limit, under the one the user set, is read whole: files are read
+/// while the rules compile, within the default limits, and one refused then is read again.
+#[test]
+fn a_raised_limit_lets_a_file_past_the_default_one() {
+    let dir = temp();
+    let path = dir.path().join("long.txt");
+    let file = fs::File::create(&path).unwrap();
+    file.set_len(17 << 20).unwrap(); // sparse: 17 MiB of NULs
+    drop(file);
+    let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut f, b"\nPLEASE come back\n").unwrap();
+    let r = check(
+        dir.path(),
+        &["long.txt", "--max-input-size", "32MiB", "--format", "line"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("long.txt:2:1: warning[shouting]"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// A chat export may be bigger than a draft (256 MiB by default): past that it is refused from
 /// its size and its first line alone.
 #[test]

@@ -175,6 +175,22 @@ impl SizeLimits {
         export: DEFAULT_MAX_EXPORT_SIZE,
     };
 
+    /// How much of an input decides which limit holds: `PEEK` bytes, or one more than the
+    /// smaller limit (an input longer than that is too large either way).
+    fn peek(self) -> u64 {
+        (PEEK as u64).min(self.draft.min(self.export).saturating_add(1))
+    }
+
+    /// The limit for the input that starts with `head` (the first `peek` bytes count), and
+    /// whether it is an export's.
+    fn for_input(self, head: &[u8]) -> (u64, bool) {
+        let head = &head[..head
+            .len()
+            .min(usize::try_from(self.peek()).unwrap_or(usize::MAX))];
+        let export = self.export != self.draft && starts_like_export(head);
+        (if export { self.export } else { self.draft }, export)
+    }
+
     /// One limit for every input: what a `max-input-size` the user set means.
     pub fn both(limit: u64) -> SizeLimits {
         SizeLimits {
@@ -260,8 +276,7 @@ pub fn read_limited(
         limit,
         export,
     };
-    let smaller = limits.draft.min(limits.export);
-    let peek = (PEEK as u64).min(smaller.saturating_add(1));
+    let peek = limits.peek();
     // A file's size is known: room for all of it and the read that finds its end, so a small
     // draft is one read and one empty read.
     let mut bytes = match len {
@@ -274,8 +289,7 @@ pub fn read_limited(
         .map_err(io_error)?;
     // Fewer bytes than asked for: the reader is at its end already.
     let at_end = (bytes.len() as u64) < peek;
-    let export = limits.export != limits.draft && starts_like_export(&bytes);
-    let limit = if export { limits.export } else { limits.draft };
+    let (limit, export) = limits.for_input(&bytes);
     let read = bytes.len() as u64;
     if read > limit || len.is_some_and(|n| n > limit) {
         return Err(too_large(limit, export));
@@ -295,6 +309,24 @@ pub fn read_limited(
         .map_err(io_error)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(limit, export));
+    }
+    Ok(bytes)
+}
+
+/// What [`read_limited`] makes of an input already read whole: the same bytes, or the same
+/// [`InputError::TooLarge`].
+pub fn within_limits(
+    bytes: Vec<u8>,
+    limits: SizeLimits,
+    path: &str,
+) -> Result<Vec<u8>, InputError> {
+    let (limit, export) = limits.for_input(&bytes);
+    if bytes.len() as u64 > limit {
+        return Err(InputError::TooLarge {
+            path: path.to_owned(),
+            limit,
+            export,
+        });
     }
     Ok(bytes)
 }
@@ -503,6 +535,48 @@ mod tests {
             read_limited(&b"12345"[..], one(5), Some(5), "d").unwrap(),
             b"12345"
         );
+    }
+
+    /// An input read ahead of its limits and checked afterwards meets the same fate as one
+    /// read within them: drafts and exports, at, under and over each limit.
+    #[test]
+    fn checking_after_reading_is_reading_within_the_limits() {
+        let chat = "28/11/2026, 14:02 - Sam: hi\n";
+        let limit_sets = [
+            SizeLimits {
+                draft: 100,
+                export: 1000,
+            },
+            SizeLimits::both(100),
+            SizeLimits::both(PEEK as u64 + 50),
+            SizeLimits::DEFAULT,
+        ];
+        for limits in limit_sets {
+            for start in ["", chat, "{\"messages\": []}\n"] {
+                for len in [
+                    0,
+                    1,
+                    99,
+                    100,
+                    101,
+                    999,
+                    1000,
+                    1001,
+                    PEEK,
+                    PEEK + 50,
+                    PEEK + 51,
+                ] {
+                    let mut text = start.to_owned();
+                    text.push_str(&"a".repeat(len.saturating_sub(start.len())));
+                    let bytes = text.into_bytes();
+                    assert_eq!(
+                        within_limits(bytes.clone(), limits, "d.txt"),
+                        read_limited(&bytes[..], limits, Some(bytes.len() as u64), "d.txt"),
+                        "{limits:?}, {start:?}, {len} bytes"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
