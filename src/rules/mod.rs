@@ -447,30 +447,22 @@ impl Found {
     }
 }
 
-/// A pattern rule's work done alongside a long draft's pieces, waiting for its report.
+/// A pattern rule's findings, made alongside a long draft's pieces, waiting to be taken.
 enum PatternDone {
-    /// Its matches, joined across the pieces.
-    Spans(pattern::Spans),
-    /// Its findings (a rule not searched piece by piece).
     Found(Vec<Diagnostic>),
     /// Handed to the report already.
     Taken,
 }
 
-/// Each pattern rule's matches (in rule order), from their matches in consecutive pieces of a
-/// body (per piece, `RuleSet::pattern_spans`), joined in order.
-fn join_pattern_spans(per_piece: Vec<Vec<pattern::Spans>>) -> Vec<pattern::Spans> {
-    let mut joined: Vec<pattern::Spans> = Vec::new();
+/// Each pattern rule's findings (in rule order), from its findings in consecutive pieces of a
+/// body (per piece, `RuleSet::pattern_reports`), joined in order.
+fn join_pattern_reports(per_piece: Vec<Vec<Vec<Diagnostic>>>) -> Vec<Vec<Diagnostic>> {
+    let mut joined: Vec<Vec<Diagnostic>> = Vec::new();
     for piece in per_piece {
-        for (r, spans) in piece.into_iter().enumerate() {
-            if joined.len() <= r {
-                joined.push(Vec::new());
-            }
-            for (i, entry) in spans.into_iter().enumerate() {
-                match joined[r].get_mut(i) {
-                    Some(all) => all.extend(entry),
-                    None => joined[r].push(entry),
-                }
+        for (r, found) in piece.into_iter().enumerate() {
+            match joined.get_mut(r) {
+                Some(all) => all.extend(found),
+                None => joined.push(found),
             }
         }
     }
@@ -903,8 +895,8 @@ impl RuleSet {
                 });
                 let piece_work =
                     |resolved: &mut phrase::Resolved, v: &NormalizedView, range: Range<usize>| {
-                        let spans = in_pieces.then(|| self.pattern_spans(body, range));
-                        (self.find_with(v, resolved), spans)
+                        let reports = in_pieces.then(|| self.pattern_reports(body, base, range));
+                        (self.find_with(v, resolved), reports)
                     };
                 let text_rules = move || (!in_pieces).then(|| self.check_patterns(body, base));
                 draft
@@ -912,18 +904,12 @@ impl RuleSet {
                     .map(|(parts, text_found)| {
                         let mut per_piece = Vec::with_capacity(parts.len());
                         let mut all = Vec::new();
-                        for (at, (found, spans)) in parts {
+                        for (at, (found, reports)) in parts {
                             all.extend(found.into_iter().map(|f| f.shifted(at)));
-                            per_piece.extend(spans);
+                            per_piece.extend(reports);
                         }
-                        let mut done: Box<dyn Iterator<Item = PatternDone>> = match text_found {
-                            Some(found) => Box::new(found.into_iter().map(PatternDone::Found)),
-                            None => Box::new(
-                                join_pattern_spans(per_piece)
-                                    .into_iter()
-                                    .map(PatternDone::Spans),
-                            ),
-                        };
+                        let found = text_found.unwrap_or_else(|| join_pattern_reports(per_piece));
+                        let mut done = found.into_iter().map(PatternDone::Found);
                         patterns = self
                             .rules
                             .iter()
@@ -958,10 +944,6 @@ impl RuleSet {
                     });
                     match done {
                         Some(PatternDone::Found(done)) => found = done,
-                        Some(PatternDone::Spans(spans)) => {
-                            let (body, base) = (draft.body(), draft.body_span().start);
-                            c.report(&rule.meta, body, base, spans, &mut found);
-                        }
                         Some(PatternDone::Taken) | None => c.check(&rule.meta, &cx, &mut found),
                     }
                 }
@@ -1004,30 +986,31 @@ impl RuleSet {
         out
     }
 
-    /// Each pattern rule's matches that start in `range` of `body`, in rule order.
-    fn pattern_spans(&self, body: &str, range: Range<usize>) -> Vec<pattern::Spans> {
-        let pattern = |rule: &Rule| match &rule.check {
-            Check::Pattern(c) => Some(c.find_spans(body, range.clone())),
+    /// Each pattern rule's findings (in rule order) for its matches that start in `range` of
+    /// `body`, whose first byte is at `base` in the source. A long draft's pieces are reported
+    /// on their own threads: a pattern rule's matches are merged only within a line, and no
+    /// line crosses the blank line between two pieces.
+    fn pattern_reports(
+        &self,
+        body: &str,
+        base: usize,
+        range: Range<usize>,
+    ) -> Vec<Vec<Diagnostic>> {
+        let report = |rule: &Rule| match &rule.check {
+            Check::Pattern(c) => {
+                let mut found = Vec::new();
+                let spans = c.find_spans(body, range.clone());
+                c.report(&rule.meta, body, base, spans, &mut found);
+                Some(found)
+            }
             _ => None,
         };
-        self.rules.iter().filter_map(pattern).collect()
+        self.rules.iter().filter_map(report).collect()
     }
 
     /// The findings of each pattern rule on a body starting at `base`, in rule order.
     fn check_patterns(&self, body: &str, base: usize) -> Vec<Vec<Diagnostic>> {
-        let whole = self.pattern_spans(body, 0..body.len());
-        let pattern_rules = self.rules.iter().filter_map(|rule| match &rule.check {
-            Check::Pattern(c) => Some((rule, c)),
-            _ => None,
-        });
-        pattern_rules
-            .zip(join_pattern_spans(vec![whole]))
-            .map(|((rule, c), spans)| {
-                let mut found = Vec::new();
-                c.report(&rule.meta, body, base, spans, &mut found);
-                found
-            })
-            .collect()
+        self.pattern_reports(body, base, 0..body.len())
     }
 
     /// The earliest moment at or after the draft's send time when no time rule fires (the
