@@ -710,6 +710,18 @@ impl Dfa {
         self.states[s + 1].edges > self.states[s].edges
     }
 
+    /// A state with no outputs and no gap: a walk that reaches it finds nothing unless a word
+    /// edge takes it further.
+    fn is_plain(&self, state: u32) -> bool {
+        self.outputs(state).is_empty() && self.gap(state).is_none()
+    }
+
+    /// The symbols of a non-root state's word edges.
+    fn edge_syms(&self, state: u32) -> &[Sym] {
+        let s = state as usize;
+        &self.syms[self.states[s].edges as usize..self.states[s + 1].edges as usize]
+    }
+
     fn gap(&self, state: u32) -> Option<u32> {
         Some(self.states[state as usize].gap).filter(|&g| g != NO_EDGE)
     }
@@ -1196,6 +1208,17 @@ impl PhraseIndex {
     /// next text (`NormalizedView::rebuild_on`) keeps its forms, so only the new ones are looked
     /// up. `resolved` starts over when given another view.
     pub fn find_with(&self, view: &NormalizedView, resolved: &mut Resolved) -> Vec<PhraseMatch> {
+        self.find_in(view, resolved, true)
+    }
+
+    /// `find_with`; `skip` lets the next token rule out a walk before it starts
+    /// (`Syms::may_go_on`), which tests turn off to show it changes nothing.
+    fn find_in(
+        &self,
+        view: &NormalizedView,
+        resolved: &mut Resolved,
+        skip: bool,
+    ) -> Vec<PhraseMatch> {
         let mut out = Vec::new();
         if self.is_empty() {
             return out;
@@ -1220,10 +1243,12 @@ impl PhraseIndex {
                 view,
                 start: t,
             };
-            if starts & 1 != 0 {
+            let form = view.form_of(t);
+            let may_go_on = |root| !skip || syms.may_go_on(view, root, form, t);
+            if starts & 1 != 0 && may_go_on(0) {
                 walker.token(ROOT, t, &mut out);
             }
-            if starts & 2 != 0 && (t == 0 || token.pause_before) {
+            if starts & 2 != 0 && (t == 0 || token.pause_before) && may_go_on(1) {
                 walker.token(ANCHORED_ROOT, t, &mut out);
             }
         }
@@ -1251,12 +1276,25 @@ struct Syms {
     starts: Vec<u8>,
     /// Per form: its symbol when it has one reading of one word (most do), else `SEVERAL`.
     single: Vec<Sym>,
+    /// Per form, for a walk from `ROOT` and from `ANCHORED_ROOT`: the symbols (`sym_bit`) one
+    /// of which the next token must start with for the walk to find anything (`u64::MAX`: no
+    /// such test). Most walks start on a common word ("the", "and") and end at the next one;
+    /// this tells so without walking.
+    next: Vec<[u64; 2]>,
+    /// Per form: the symbols its readings start with (`sym_bit`); `u64::MAX` when a reading is
+    /// empty (a walk goes straight through it to the token after).
+    first: Vec<u64>,
     /// Per reading: range into `words`.
     readings: Vec<Range<u32>>,
     words: Vec<Sym>,
 }
 
 const UNKNOWN: Sym = Sym::MAX;
+
+/// A symbol's bit in a 64-bit set of symbols (many share one: a set can only rule out).
+fn sym_bit(sym: Sym) -> u64 {
+    1 << (sym % 64)
+}
 /// Marks a form with more than one reading or word (`Syms::single`).
 const SEVERAL: Sym = Sym::MAX - 1;
 
@@ -1272,6 +1310,8 @@ impl Syms {
         syms.forms.reserve(new);
         syms.starts.reserve(new);
         syms.single.reserve(new);
+        syms.next.reserve(new);
+        syms.first.reserve(new);
         syms.readings.reserve(new);
         syms.words.reserve(new + new / 4);
         // Forms share words ("u" and "you"): look each distinct word up (and try to repair it)
@@ -1313,11 +1353,39 @@ impl Syms {
                 }
             }
             syms.starts.push(starts);
-            syms.single.push(match &syms.readings[first as usize..] {
+            let single = match &syms.readings[first as usize..] {
                 [one] if one.len() == 1 => syms.words[one.start as usize],
                 _ => SEVERAL,
+            };
+            syms.single.push(single);
+            // After a single word, a walk that has found nothing yet and cannot skip a gap
+            // goes on only through one of its state's word edges.
+            let next = |root: u32| match index.dfa.get(root, single) {
+                Some(state) if single != SEVERAL && index.dfa.is_plain(state) => index
+                    .dfa
+                    .edge_syms(state)
+                    .iter()
+                    .fold(0, |m, &s| m | sym_bit(s)),
+                _ => u64::MAX,
+            };
+            syms.next.push([next(ROOT), next(ANCHORED_ROOT)]);
+            let firsts = syms.readings[first as usize..].iter().map(|r| {
+                match syms.words.get(r.start as usize) {
+                    _ if r.is_empty() => u64::MAX,
+                    Some(&UNKNOWN) | None => 0,
+                    Some(&sym) => sym_bit(sym),
+                }
             });
+            syms.first.push(firsts.fold(0, |m, b| m | b));
         }
+    }
+
+    /// Can a walk that starts at `root` on token `t` (of form `form`) find anything, as far as
+    /// the next token's first symbols tell?
+    fn may_go_on(&self, view: &NormalizedView, root: usize, form: usize, t: usize) -> bool {
+        let next = self.next[form][root];
+        next == u64::MAX
+            || (t + 1 < view.tokens().len() && next & self.first[view.form_of(t + 1)] != 0)
     }
 
     fn readings(&self, form: usize) -> impl Iterator<Item = &[Sym]> {
@@ -1642,6 +1710,35 @@ cant = "can not"
     }
 
     proptest::proptest! {
+        /// Ruling walks out by the next token's first symbols finds what walking from every
+        /// start does: phrases with gaps, anchors, several readings ("ur"), an empty-reading
+        /// word and typos, over texts of the same words.
+        #[test]
+        fn skipping_walks_finds_the_same(
+            words in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "please", "pls", "come", "back", "bck", "i", "miss", "u", "ur", "the",
+                    "best", "so", ".", "\n", "lol",
+                ][..]),
+                0..30,
+            ),
+        ) {
+            let lex = lexicon();
+            let mut index = PhraseIndex::new();
+            let phrases = [
+                "please", "come ... back", "^ i miss you", "you are the best", "miss you so",
+                "the best $", "so ... please",
+            ];
+            for (i, p) in phrases.iter().enumerate() {
+                index.insert(p, i as u32, &lex).unwrap();
+            }
+            index.finish(&lex).unwrap();
+            let text = words.join(" ");
+            let view = NormalizedView::build(&text, 0, &lex);
+            let all = index.find_in(&view, &mut Resolved::default(), false);
+            proptest::prop_assert_eq!(index.find(&view), all);
+        }
+
         /// Repair finds the phrase word one typo away when there is exactly one it can reach:
         /// any, for a word with a letter extra; only those of `MIN_FUZZY_CHARS`+ letters
         /// otherwise (their deletions are the ones in the table).
