@@ -360,7 +360,9 @@ pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
     for end in ends.chain((!text.ends_with(['\n', '\r'])).then_some(text.len())) {
         let line = &text[start..end];
         let content = line.trim_end_matches(['\n', '\r']);
-        if content.trim().is_empty() {
+        // Only the first line of a paragraph needs its start trimmed; every line its end.
+        let kept = content.trim_end();
+        if kept.is_empty() {
             // A lone "\r" before "\n" is part of a CRLF ending, not a blank line.
             if !(line == "\n" && text[..start].ends_with('\r')) {
                 if let Some(p) = current.take() {
@@ -368,11 +370,10 @@ pub fn paragraphs(text: &str, base: usize) -> Vec<Range<usize>> {
                 }
             }
         } else {
-            let t = trim_span(content);
-            let span = base + start + t.start..base + start + t.end;
+            let span_end = base + start + kept.len();
             current = Some(match current {
-                Some(p) => p.start..span.end,
-                None => span,
+                Some(p) => p.start..span_end,
+                None => base + start + (kept.len() - kept.trim_start().len())..span_end,
             });
         }
         start = end;
@@ -1227,7 +1228,7 @@ mod equivalence {
         }
 
         #[test]
-        fn paragraphs_match_the_line_by_line_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}"]) {
+        fn paragraphs_match_the_line_by_line_scanner(text in prop_oneof![scanner_text(), "\\PC{0,80}", "[ a\\t\\n\\r\\u{a0}\\u{2029}]{0,40}"]) {
             prop_assert_eq!(paragraphs(&text, 3), oracle::paragraphs(&text, 3));
         }
 
