@@ -385,6 +385,23 @@ pub fn compact_words(
     runs
 }
 
+/// `compact_words` of a list: a text under 4 GiB (every piece of a long draft) is one run, made
+/// in one pass with no test per word.
+fn compact_word_list(text: &str, words: &[Range<usize>]) -> WordRuns {
+    match words.first() {
+        Some(first) if text.len() <= u32::MAX as usize => {
+            let at = first.start;
+            let list = words
+                .iter()
+                .map(|w| (w.start - at) as u32..(w.end - at) as u32)
+                .collect();
+            vec![(at, list)]
+        }
+        Some(_) => compact_words(text, words.iter().cloned(), words.len()),
+        None => Vec::new(),
+    }
+}
+
 /// The pieces' words (kept by a `LintCache`, so copied) as the fewest runs of the body's
 /// `text`: one list, as one copy, unless the body is over 4 GiB.
 fn join_word_runs<T>(text: &str, base: usize, cuts: &[usize], pieces: &[&Piece<T>]) -> WordRuns {
@@ -484,7 +501,7 @@ impl<T> Piece<T> {
     ) -> Piece<T> {
         let words = text::words(text, 0);
         view.rebuild_on(text, 0, &words, lexicon);
-        let words = compact_words(text, words.iter().cloned(), words.len());
+        let words = compact_word_list(text, &words);
         let found = also(view);
         let sentences = text::sentences(text, 0);
         Piece {
@@ -683,6 +700,12 @@ mod tests {
         let words = text::words(text, 0);
         let runs = compact_words(text, words.iter().cloned(), words.len());
         assert_eq!(runs.len(), 1);
+        // A list takes the one-run path, to the same runs.
+        assert_eq!(compact_word_list(text, &words), runs);
+        assert_eq!(compact_word_list(text, &words[2..]), {
+            compact_words(text, words[2..].iter().cloned(), words.len() - 2)
+        });
+        assert!(compact_word_list(text, &[]).is_empty());
         let back: Vec<Range<usize>> = runs
             .iter()
             .flat_map(|(at, run)| {
