@@ -407,19 +407,22 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
             .get(i)
             .and_then(|b| b.lock().ok().and_then(|mut b| b.take()));
         let bytes = match (stdin, early) {
-            (Some(bytes), _) => bytes,
+            (Some(bytes), _) => {
+                // Standard input's size is known only once it is read (a file's is decided
+                // on in `read_file`).
+                if bytes
+                    .as_ref()
+                    .is_ok_and(|b| exlint::alloc::wants_huge_pages(b))
+                {
+                    exlint::alloc::allow_huge_pages();
+                }
+                bytes
+            }
             (None, Some(bytes)) => {
                 input::within_limits(bytes, limits, &shown).map_err(|e| e.to_string())
             }
             (None, None) => read_file(Path::new(name), limits, &shown),
         };
-        // Standard input's size is known only once it is read.
-        if bytes
-            .as_ref()
-            .is_ok_and(|b| exlint::alloc::wants_huge_pages(b))
-        {
-            exlint::alloc::allow_huge_pages();
-        }
         let run = Run {
             rules: &p.resolved.rules,
             now: p.now.clone(),

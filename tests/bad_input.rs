@@ -66,6 +66,12 @@ fn stdin(data: &[u8], args: &[&str]) -> Out {
     run(exlint().args(["check", "--isolated", "-"]).args(args), data)
 }
 
+/// The run was refused (exit 2) with `needle` in what it said.
+fn assert_refused(r: &Out, needle: &str) {
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(needle), "{}", r.stderr);
+}
+
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -116,12 +122,7 @@ fn invalid_utf8_names_the_byte_and_exits_2() {
         "error: latin1.txt: not valid UTF-8 at byte 6 (line 2, column 4); exlint reads UTF-8 text only"
     );
     let r = stdin(b"\xff\xfe\x00h\x00i", &[]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("<stdin>: not valid UTF-8 at byte 0"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "<stdin>: not valid UTF-8 at byte 0");
 }
 
 /// 50 MB on one line is over the default 16 MiB limit: refused from its size alone, before it is
@@ -142,13 +143,7 @@ fn a_50_mb_single_line_is_over_the_limit() {
     // Standard input has no size to look at: it is read up to the limit, then refused.
     let big = vec![b'a'; 2 << 20];
     let r = stdin(&big, &["--max-input-size", "1MiB"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("<stdin>: larger than the maximum input size of 1 MiB"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "<stdin>: larger than the maximum input size of 1 MiB");
 }
 
 /// A file over the default limit, under the one the user set, is read whole: files are read
@@ -191,13 +186,7 @@ fn a_chat_export_has_a_bigger_limit() {
     );
     // A limit the user sets holds for every input.
     let r = check(dir.path(), &["chat.txt", "--max-input-size", "1MiB"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("chat.txt: larger than the maximum input size of 1 MiB;"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "chat.txt: larger than the maximum input size of 1 MiB;");
 }
 
 #[test]
@@ -205,24 +194,13 @@ fn the_limit_is_configurable_by_flag_and_config() {
     let dir = temp();
     write(dir.path(), "d.txt", "a".repeat(3000));
     let r = check(dir.path(), &["d.txt", "--max-input-size", "2KiB"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("maximum input size of 2 KiB"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "maximum input size of 2 KiB");
     let r = check(dir.path(), &["d.txt", "--max-input-size", "3000"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     write(dir.path(), "small.toml", "max-input-size = \"1KiB\"\n");
     let r = check(dir.path(), &["d.txt", "--config", "small.toml"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("d.txt: larger than the maximum input size of 1 KiB"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "d.txt: larger than the maximum input size of 1 KiB");
     // The flag wins over the file.
     let r = check(
         dir.path(),
@@ -231,27 +209,15 @@ fn the_limit_is_configurable_by_flag_and_config() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     let r = check(dir.path(), &["d.txt", "--max-input-size", "lots"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("`lots` is not a size like 16MiB"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "`lots` is not a size like 16MiB");
     write(dir.path(), "bad.toml", "max-input-size = -5\n");
     let r = check(dir.path(), &["d.txt", "--config", "bad.toml"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("max-input-size"), "{}", r.stderr);
+    assert_refused(&r, "max-input-size");
 
     // Past 2 GiB, by flag, by size string and by number of bytes in a file: refused, and the
     // file's error points at the value.
     let r = check(dir.path(), &["d.txt", "--max-input-size", "8G"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("`8G`: the maximum input size can be at most 2 GiB"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "`8G`: the maximum input size can be at most 2 GiB");
     for value in ["\"3GiB\"", "4294967296"] {
         write(
             dir.path(),
@@ -355,12 +321,7 @@ fn a_truncated_or_garbled_chat_export_names_the_line() {
         exlint().args(["check", "--isolated", "--me", "Sam", &fixture]),
         b"",
     );
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("whatsapp_truncated.txt:8:"),
-        "{}",
-        r.stderr
-    );
+    assert_refused(&r, "whatsapp_truncated.txt:8:");
 
     let telegram = fs::read_to_string(format!(
         "{}/fixtures/threads/telegram_result.json",
@@ -394,8 +355,7 @@ fn deeply_nested_json_is_refused_without_overflowing_the_stack() {
     );
     write(dir.path(), "deep.json", nested);
     let r = check(dir.path(), &["deep.json"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("deep.json:1: "), "{}", r.stderr);
+    assert_refused(&r, "deep.json:1: ");
     assert!(r.stderr.contains("nests too deeply"), "{}", r.stderr);
 }
 
