@@ -28,7 +28,9 @@ pub fn map_costliest_first<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
+    // Each cost once: a cost can read its whole item (a rule file's text), and a sort compares
+    // each item several times.
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(cost(&items[i])));
     map_in(items, &order, f)
 }
 
@@ -114,6 +116,21 @@ mod tests {
         let items: Vec<usize> = (0..50).collect();
         let out = map_costliest_first(&items, |&i| (i * 37) % 11, |&i| i + 1);
         assert_eq!(out, (1..51).collect::<Vec<_>>());
+    }
+
+    /// A cost can be dear to work out (a rule file's cost reads its whole text), so it is
+    /// asked once per item, not at every comparison of the sort.
+    #[test]
+    fn each_cost_is_asked_once() {
+        let asked = AtomicUsize::new(0);
+        let items: Vec<usize> = (0..64).collect();
+        let cost = |&i: &usize| {
+            asked.fetch_add(1, Ordering::Relaxed);
+            (i * 37) % 11
+        };
+        let out = map_costliest_first(&items, cost, |&i| i);
+        assert_eq!(out, items);
+        assert_eq!(asked.load(Ordering::Relaxed), items.len());
     }
 
     #[test]
