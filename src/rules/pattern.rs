@@ -7,7 +7,9 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use regex::{Regex, RegexBuilder};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, MatchKind};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -15,6 +17,10 @@ use crate::diagnostic::{Applicability, Diagnostic, SharedText, Suggestion};
 use crate::error::SourceError;
 
 use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
+
+mod start;
+
+use start::StartFilter;
 
 /// Compiled-program limit for one pattern: generous for real rules, small enough that a
 /// pathological one fails at load instead of eating memory.
@@ -106,6 +112,8 @@ pub type Spans = Vec<Vec<Range<usize>>>;
 #[derive(Debug)]
 struct Compiled {
     regex: Regex,
+    /// Where its matches can start, when that is rare enough to look for first.
+    start: Option<StartFilter>,
     whole_words: bool,
     message: Option<String>,
     help: Option<SharedText>,
@@ -117,12 +125,23 @@ impl PatternCheck {
         let mut entries = Vec::with_capacity(spec.patterns.len());
         let mut line_local = true;
         for entry in spec.patterns {
-            line_local &= is_line_local(entry.regex.get_ref());
+            // Unparsable patterns are not line-local and get no filter: building reports them.
+            let hir = regex_syntax::Parser::new()
+                .parse(entry.regex.get_ref())
+                .ok();
+            line_local &= hir.as_ref().is_some_and(is_line_local);
             let span = entry.regex.span();
-            let regex = RegexBuilder::new(entry.regex.get_ref())
-                .size_limit(REGEX_SIZE_LIMIT)
-                .dfa_size_limit(REGEX_SIZE_LIMIT)
-                .build()
+            // The `regex` crate's `Regex::new`, with our size limits and no capture groups.
+            let regex = meta::Builder::new()
+                .configure(
+                    meta::Config::new()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .utf8_empty(true)
+                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
+                )
+                .syntax(syntax::Config::new().utf8(true))
+                .build(entry.regex.get_ref())
                 .map_err(|e| cx.error(span, format!("invalid regex: {}", regex_error(&e))))?;
             if regex.is_match("") {
                 return Err(cx.error(
@@ -132,6 +151,7 @@ impl PatternCheck {
             }
             entries.push(Compiled {
                 regex,
+                start: hir.as_ref().and_then(StartFilter::of),
                 whole_words: entry.whole_words,
                 message: entry.message,
                 help: entry.help.map(SharedText::from),
@@ -166,12 +186,14 @@ impl PatternCheck {
         let piece = &body[range.clone()];
         let last = range.end == body.len();
         let entry_spans = |entry: &Compiled| {
-            entry
-                .regex
-                .find_iter(piece)
+            let matches: Box<dyn Iterator<Item = Range<usize>>> = match &entry.start {
+                Some(filter) => Box::new(filtered_matches(&entry.regex, filter, piece)),
+                None => Box::new(entry.regex.find_iter(piece).map(|m| m.range())),
+            };
+            matches
                 // An empty match at the piece's end is the next piece's first.
-                .filter(|m| last || m.start() < piece.len())
-                .map(|m| range.start + m.start()..range.start + m.end())
+                .filter(|m| last || m.start < piece.len())
+                .map(|m| range.start + m.start..range.start + m.end)
                 .filter(|r| !entry.whole_words || at_word_edges(body, r.clone()))
                 .filter(|r| !self.allow.contains(&body[r.clone()].to_lowercase()))
                 .collect()
@@ -217,10 +239,33 @@ impl PatternCheck {
     }
 }
 
-/// Can no match of `pattern` contain a line break or depend on where the text starts or ends
-/// (`\A`, `\z`, `^` and `$` outside multi-line mode)? Unparsable patterns are not line-local
-/// (the regex builder reports them).
-fn is_line_local(pattern: &str) -> bool {
+/// `regex.find_iter(hay)` for a regex whose matches can only start where `filter` says:
+/// the regex is tried (anchored) only there. The same matches: the leftmost-first match that
+/// starts at the first place where one starts is the one an anchored search there finds, and no
+/// match starts elsewhere. (`StartFilter` gives none for a regex that can match empty text.)
+fn filtered_matches<'h>(
+    regex: &'h Regex,
+    filter: &'h StartFilter,
+    hay: &'h str,
+) -> impl Iterator<Item = Range<usize>> + 'h {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(i) = filter.next_start(hay.as_bytes(), at) {
+            at = i + 1;
+            let input = Input::new(hay).range(i..).anchored(Anchored::Yes);
+            if let Some(m) = regex.search(&input) {
+                at = at.max(m.end());
+                return Some(m.range());
+            }
+        }
+        at = hay.len();
+        None
+    })
+}
+
+/// Can no match of the pattern parsed as `hir` contain a line break or depend on where the text
+/// starts or ends (`\A`, `\z`, `^` and `$` outside multi-line mode)?
+fn is_line_local(hir: &regex_syntax::hir::Hir) -> bool {
     use regex_syntax::hir::{Class, Hir, HirKind, Look};
     fn may_match_newline(hir: &Hir) -> bool {
         match hir.kind() {
@@ -239,13 +284,8 @@ fn is_line_local(pattern: &str) -> bool {
             HirKind::Concat(all) | HirKind::Alternation(all) => all.iter().any(may_match_newline),
         }
     }
-    match regex_syntax::Parser::new().parse(pattern) {
-        Ok(hir) => {
-            let looks = hir.properties().look_set();
-            !may_match_newline(&hir) && !looks.contains(Look::Start) && !looks.contains(Look::End)
-        }
-        Err(_) => false,
-    }
+    let looks = hir.properties().look_set();
+    !may_match_newline(hir) && !looks.contains(Look::Start) && !looks.contains(Look::End)
 }
 
 /// Does `range` start and end on a word boundary, as regex's Unicode `\b` defines one (a word
@@ -340,27 +380,33 @@ fn caps_word_before(text: &str, at: usize) -> Option<usize> {
     (short_caps(word) && starts_clean).then_some(trimmed.len() - len)
 }
 
-/// The regex crate's errors are multi-line with their own caret; keep the last, meaningful line.
-fn regex_error(e: &regex::Error) -> String {
-    match e {
-        regex::Error::Syntax(s) => s
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("error:"))
-            .map(|l| l.trim_start_matches("error:").trim().to_owned())
-            .unwrap_or_else(|| s.clone()),
-        regex::Error::CompiledTooBig(limit) => {
-            format!("the pattern compiles to more than {limit} bytes; simplify it")
-        }
-        other => other.to_string(),
+/// A build error in one line: a syntax error's message is multi-line with its own caret; keep
+/// the last, meaningful line.
+fn regex_error(e: &meta::BuildError) -> String {
+    if let Some(limit) = e.size_limit() {
+        return format!("the pattern compiles to more than {limit} bytes; simplify it");
     }
+    let text = match e.syntax_error() {
+        Some(syntax) => syntax.to_string(),
+        None => e.to_string(),
+    };
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with("error:"))
+        .map(|l| l.trim_start_matches("error:").trim().to_owned())
+        .unwrap_or(text)
 }
 
 #[cfg(test)]
 mod tests {
     use crate::rules::RuleSet;
 
-    use super::is_line_local;
+    /// As `PatternCheck::compile` decides it: an unparsable pattern is not line-local.
+    fn is_line_local(pattern: &str) -> bool {
+        regex_syntax::Parser::new()
+            .parse(pattern)
+            .is_ok_and(|hir| super::is_line_local(&hir))
+    }
 
     #[test]
     fn line_local_patterns_are_told_apart() {

@@ -1,0 +1,457 @@
+//! Where a pattern's matches can start, worked out from its syntax, so a search can skip to those
+//! places instead of running the regex over every byte.
+//!
+//! A pattern such as the shouting rule's capitals (`\p{Lu}(?:\p{Lu}|…){2,}`) begins with a big
+//! character class, so the regex engine finds no literal to look for first and walks its
+//! automaton over the whole text: a sixth of a long draft's lint. Yet a match can only start at
+//! a capital followed by another capital, an apostrophe or a mark, which ordinary prose has a
+//! few times per thousand bytes. `StartFilter` knows each possible first byte and, for each, the
+//! bytes that may come second; the search tries the regex (anchored) only where both fit.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::utf8::Utf8Sequences;
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Bytes([u64; 4]);
+
+impl Bytes {
+    fn range(lo: u8, hi: u8) -> Bytes {
+        let mut set = Bytes::default();
+        for b in lo..=hi {
+            set.insert(b);
+        }
+        set
+    }
+
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn union(&mut self, other: &Bytes) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    /// The set as maximal runs of consecutive bytes.
+    fn runs(&self) -> Vec<(u8, u8)> {
+        let mut runs: Vec<(u8, u8)> = Vec::new();
+        for b in (0..=255u8).filter(|&b| self.contains(b)) {
+            match runs.last_mut() {
+                Some((_, hi)) if usize::from(*hi) + 1 == usize::from(b) => *hi = b,
+                _ => runs.push((b, b)),
+            }
+        }
+        runs
+    }
+}
+
+/// What the analysis knows of the matches of one part of a pattern; every set may hold more
+/// than can really occur, never less.
+#[derive(Debug, Clone, Default)]
+struct Starts {
+    /// Can it match the empty string?
+    empty: bool,
+    /// First bytes of its non-empty matches.
+    first: Bytes,
+    /// First (and only) bytes of its one-byte matches.
+    one: Bytes,
+    /// First two bytes of its longer matches, as products: any byte of `.0` then any of `.1`.
+    pairs: Vec<(Bytes, Bytes)>,
+}
+
+/// Past this many products the analysis gives up (a huge alternation): no filter.
+const MAX_PAIRS: usize = 4096;
+
+impl Starts {
+    fn empty() -> Starts {
+        Starts {
+            empty: true,
+            ..Starts::default()
+        }
+    }
+
+    fn of(hir: &Hir) -> Option<Starts> {
+        let starts = match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => Starts::empty(),
+            HirKind::Literal(literal) => match *literal.0 {
+                [] => Starts::empty(),
+                [b] => Starts {
+                    first: Bytes::range(b, b),
+                    one: Bytes::range(b, b),
+                    ..Starts::default()
+                },
+                [b0, b1, ..] => Starts {
+                    first: Bytes::range(b0, b0),
+                    pairs: vec![(Bytes::range(b0, b0), Bytes::range(b1, b1))],
+                    ..Starts::default()
+                },
+            },
+            HirKind::Class(Class::Bytes(class)) => {
+                let mut set = Bytes::default();
+                for r in class.ranges() {
+                    set.union(&Bytes::range(r.start(), r.end()));
+                }
+                Starts {
+                    first: set,
+                    one: set,
+                    ..Starts::default()
+                }
+            }
+            HirKind::Class(Class::Unicode(class)) => {
+                let mut starts = Starts::default();
+                for r in class.ranges() {
+                    for seq in Utf8Sequences::new(r.start(), r.end()) {
+                        let seq = seq.as_slice();
+                        let lead = Bytes::range(seq[0].start, seq[0].end);
+                        starts.first.union(&lead);
+                        match seq.get(1) {
+                            None => starts.one.union(&lead),
+                            Some(next) => {
+                                starts
+                                    .pairs
+                                    .push((lead, Bytes::range(next.start, next.end)));
+                            }
+                        }
+                    }
+                }
+                starts
+            }
+            HirKind::Capture(capture) => Starts::of(&capture.sub)?,
+            HirKind::Repetition(rep) => {
+                let sub = Starts::of(&rep.sub)?;
+                if rep.max == Some(0) {
+                    Starts::empty()
+                } else if rep.max == Some(1) {
+                    Starts {
+                        empty: sub.empty || rep.min == 0,
+                        ..sub
+                    }
+                } else {
+                    // Two turns in a row: a one-byte turn, then any turn's first byte.
+                    let mut pairs = sub.pairs.clone();
+                    pairs.push((sub.one, sub.first));
+                    Starts {
+                        empty: sub.empty || rep.min == 0,
+                        pairs,
+                        ..sub
+                    }
+                }
+            }
+            HirKind::Concat(parts) => {
+                let mut acc = Starts::empty();
+                for part in parts {
+                    acc = acc.then(&Starts::of(part)?);
+                    if acc.pairs.len() > MAX_PAIRS {
+                        return None;
+                    }
+                }
+                acc
+            }
+            HirKind::Alternation(alternatives) => {
+                let mut acc = Starts::default();
+                for alternative in alternatives {
+                    let s = Starts::of(alternative)?;
+                    acc.empty |= s.empty;
+                    acc.first.union(&s.first);
+                    acc.one.union(&s.one);
+                    acc.pairs.extend(s.pairs);
+                    if acc.pairs.len() > MAX_PAIRS {
+                        return None;
+                    }
+                }
+                acc
+            }
+        };
+        (starts.pairs.len() <= MAX_PAIRS).then_some(starts)
+    }
+
+    /// `self` followed by `next`.
+    fn then(self, next: &Starts) -> Starts {
+        let mut first = self.first;
+        let mut pairs = self.pairs;
+        let mut one = Bytes::default();
+        if !self.one.is_empty() && !next.first.is_empty() {
+            pairs.push((self.one, next.first));
+        }
+        if next.empty {
+            one.union(&self.one);
+        }
+        if self.empty {
+            first.union(&next.first);
+            pairs.extend(next.pairs.iter().copied());
+            one.union(&next.one);
+        }
+        Starts {
+            empty: self.empty && next.empty,
+            first,
+            one,
+            pairs,
+        }
+    }
+}
+
+/// The places a pattern's matches can start (see the module's documentation).
+#[derive(Debug, Clone)]
+pub struct StartFilter {
+    /// For each first byte, the bytes that may follow it.
+    next: Box<[Bytes; 256]>,
+    /// First bytes that are a whole match on their own: any byte (or none) may follow.
+    one: Bytes,
+    /// ASCII runs (lo..=hi) of the first bytes of longer matches, of the bytes that may follow
+    /// one of those, and of `one`: tested eight bytes at a time.
+    pair_firsts: Vec<(u8, u8)>,
+    seconds: Vec<(u8, u8)>,
+    ones: Vec<(u8, u8)>,
+}
+
+/// Bytes of ordinary lowercase prose: a pattern that can start on one of these would be tried
+/// nearly everywhere, and the regex's own walk over the text is quicker then.
+const PROSE: &[u8] = b" abcdefghijklmnopqrstuvwxyz";
+
+/// At most this many ASCII runs in each set tested eight bytes at a time.
+const MAX_RUNS: usize = 4;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` (all ASCII) that lies in one of `runs`. For such a byte
+/// b, `(b | 0x80) - lo` and `(hi | 0x80) - b` keep their high bit exactly when lo <= b <= hi,
+/// and no borrow crosses a byte.
+fn in_runs(word: u64, runs: &[(u8, u8)]) -> u64 {
+    let mut hits = 0;
+    for &(lo, hi) in runs {
+        let ge = (word | HIGH).wrapping_sub(u64::from(lo) * ONES);
+        let le = ((u64::from(hi) * ONES) | HIGH).wrapping_sub(word);
+        hits |= ge & le;
+    }
+    hits & HIGH
+}
+
+/// The ASCII part of `set` as runs, or `None` when it takes more than `MAX_RUNS`.
+fn ascii_runs(set: &Bytes) -> Option<Vec<(u8, u8)>> {
+    let runs: Vec<(u8, u8)> = set
+        .runs()
+        .into_iter()
+        .filter(|&(lo, _)| lo < 0x80)
+        .map(|(lo, hi)| (lo, hi.min(0x7F)))
+        .collect();
+    (runs.len() <= MAX_RUNS).then_some(runs)
+}
+
+impl StartFilter {
+    /// The filter for `hir`, or `None` when it would not pay: the pattern can match the empty
+    /// string; or it begins with literals, which the regex engine looks for itself, faster; or
+    /// it can start inside ordinary prose (two lowercase letters or spaces in a row); or its
+    /// bytes are too scattered to test eight at a time.
+    pub fn of(hir: &Hir) -> Option<StartFilter> {
+        let starts = Starts::of(hir)?;
+        if starts.empty || starts.first.is_empty() {
+            return None;
+        }
+        if regex_syntax::hir::literal::Extractor::new()
+            .extract(hir)
+            .is_finite()
+        {
+            return None;
+        }
+        let mut next = Box::new([Bytes::default(); 256]);
+        let mut pair_firsts = Bytes::default();
+        let mut seconds = Bytes::default();
+        for (firsts, then) in &starts.pairs {
+            if then.is_empty() {
+                continue;
+            }
+            pair_firsts.union(firsts);
+            seconds.union(then);
+            for b in (0..=255u8).filter(|&b| firsts.contains(b)) {
+                next[usize::from(b)].union(then);
+            }
+        }
+        let prose_start = PROSE.iter().any(|&a| {
+            starts.one.contains(a) || PROSE.iter().any(|&b| next[usize::from(a)].contains(b))
+        });
+        if prose_start {
+            return None;
+        }
+        Some(StartFilter {
+            pair_firsts: ascii_runs(&pair_firsts)?,
+            seconds: ascii_runs(&seconds)?,
+            ones: ascii_runs(&starts.one)?,
+            next,
+            one: starts.one,
+        })
+    }
+
+    /// Could a match start at `hay[at]`? (`at` is in `hay`.)
+    pub fn may_start(&self, hay: &[u8], at: usize) -> bool {
+        let b = hay[at];
+        self.one.contains(b)
+            || hay
+                .get(at + 1)
+                .is_some_and(|&n| self.next[usize::from(b)].contains(n))
+    }
+
+    /// The first place from `from` on where a match could start (`may_start`), if any. Eight
+    /// places at a time: where those bytes and the one after them are ASCII, the run tests
+    /// rule most places out at once (each left is checked); elsewhere each place is checked.
+    pub fn next_start(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let mut at = from;
+        while at + 9 <= hay.len() {
+            let word = u64::from_le_bytes(hay[at..at + 8].try_into().unwrap_or_default());
+            let after = u64::from_le_bytes(hay[at + 1..at + 9].try_into().unwrap_or_default());
+            let mut maybe = if (word | after) & HIGH == 0 {
+                (in_runs(word, &self.pair_firsts) & in_runs(after, &self.seconds))
+                    | in_runs(word, &self.ones)
+            } else {
+                HIGH
+            };
+            while maybe != 0 {
+                let i = at + maybe.trailing_zeros() as usize / 8;
+                if self.may_start(hay, i) {
+                    return Some(i);
+                }
+                maybe &= maybe - 1;
+            }
+            at += 8;
+        }
+        (at..hay.len()).find(|&i| self.may_start(hay, i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(pattern: &str) -> Option<StartFilter> {
+        StartFilter::of(&regex_syntax::parse(pattern).unwrap())
+    }
+
+    #[test]
+    fn capitals_and_stacked_marks_get_a_filter() {
+        let caps = filter(r"\p{Lu}(?:\p{Lu}|\p{M}|[\x27’]\p{Lu}){2,}").unwrap();
+        let starts = |text: &str| {
+            let hay = text.as_bytes();
+            (0..hay.len())
+                .filter(|&i| caps.may_start(hay, i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(starts("I said NO"), [7]);
+        // Every capital with a capital (or an apostrophe) after it.
+        assert_eq!(starts("I'M DONE"), [0, 4, 5, 6]);
+        assert_eq!(starts("ÉTÉ"), [0, 2, 3]);
+        assert!(starts("i miss you, Sam. Are you ok?").is_empty());
+        // Stacked marks begin with one of four literals: the regex engine looks for those itself.
+        assert!(filter(r"[!?！？]{3,}").is_none());
+    }
+
+    /// A pattern built from `atoms`, each maybe repeated, in groups that may be alternatives.
+    fn pattern() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atom = proptest::sample::select(
+            &[
+                "A",
+                "B",
+                "Z'",
+                "É",
+                "!",
+                "?",
+                "'",
+                "’",
+                r"\p{Lu}",
+                "[A-Z]",
+                "[!?！？]",
+                r"\p{M}",
+                "[’']",
+                r"\d",
+                "[É-Ü]",
+                "ab",
+                r"\b",
+                "(?m:^)",
+                r"\s",
+                "é",
+            ][..],
+        );
+        let quantifier =
+            proptest::sample::select(&["", "", "?", "*", "+", "{2,}", "{1,3}", "{0}"][..]);
+        let part = (atom, quantifier).prop_map(|(a, q)| format!("(?:{a}){q}"));
+        let branch = proptest::collection::vec(part, 1..4).prop_map(|p| p.concat());
+        proptest::collection::vec(branch, 1..3).prop_map(|b| b.join("|"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2048, failure_persistence: None, ..Default::default()
+        })]
+
+        /// The eight-at-a-time search stops at every place `may_start` allows, and only there.
+        #[test]
+        fn next_start_skips_only_what_may_start_rules_out(
+            pattern in pattern(),
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "A", "B", "Z", "a", "b", "É", "!", "'", "’", " ", "1", "A1", "Z'", "\u{301}",
+                ][..]),
+                0..60,
+            ),
+        ) {
+            let Ok(hir) = regex_syntax::parse(&pattern) else { return Ok(()) };
+            let Some(filter) = StartFilter::of(&hir) else { return Ok(()) };
+            let hay = parts.concat().into_bytes();
+            let want: Vec<usize> = (0..hay.len()).filter(|&i| filter.may_start(&hay, i)).collect();
+            let mut got = Vec::new();
+            let mut at = 0;
+            while let Some(i) = filter.next_start(&hay, at) {
+                got.push(i);
+                at = i + 1;
+            }
+            proptest::prop_assert_eq!(got, want, "{}", pattern);
+        }
+
+        /// Wherever the filter says a match may start is the only place one starts: trying the
+        /// regex only there finds exactly what running it over the text finds.
+        #[test]
+        fn filtered_searches_find_what_the_regex_finds(
+            pattern in pattern(),
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "A", "B", "Z", "a", "b", "É", "é", "Ü", "!", "?", "！", "'", "’", " ", "\n",
+                    "\u{301}", "1", "ab", "I'M", "ÉTÉ", "😭",
+                ][..]),
+                0..40,
+            ),
+        ) {
+            let Ok(hir) = regex_syntax::parse(&pattern) else { return Ok(()) };
+            let Some(filter) = StartFilter::of(&hir) else { return Ok(()) };
+            let regex = regex_automata::meta::Regex::new(&pattern).unwrap();
+            let text = parts.concat();
+            let want: Vec<_> = regex.find_iter(&text).map(|m| m.range()).collect();
+            let got: Vec<_> = super::super::filtered_matches(&regex, &filter, &text).collect();
+            proptest::prop_assert_eq!(got, want, "{}", pattern);
+        }
+    }
+
+    #[test]
+    fn patterns_that_start_in_prose_or_match_nothing_get_none() {
+        for pattern in [
+            r"\w+ing",
+            r"[a-z]{3}",
+            r"(?i)sorry",
+            r"x?",
+            r"\b",
+            r"a*b*",
+            r".",
+        ] {
+            assert!(filter(pattern).is_none(), "{pattern}");
+        }
+    }
+}
