@@ -18,14 +18,21 @@ struct Bytes([u64; 4]);
 impl Bytes {
     fn range(lo: u8, hi: u8) -> Bytes {
         let mut set = Bytes::default();
-        for b in lo..=hi {
-            set.insert(b);
+        for (i, word) in set.0.iter_mut().enumerate() {
+            // The part of lo..=hi in bytes 64 * i .. 64 * i + 63, as bit positions.
+            let (first, last) = (64 * i, 64 * i + 63);
+            let (lo, hi) = (usize::from(lo).max(first), usize::from(hi).min(last));
+            if lo <= hi {
+                let width = hi - lo + 1;
+                let bits = if width == 64 {
+                    u64::MAX
+                } else {
+                    (1 << width) - 1
+                };
+                *word = bits << (lo - first);
+            }
         }
         set
-    }
-
-    fn insert(&mut self, b: u8) {
-        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
     }
 
     fn contains(&self, b: u8) -> bool {
@@ -42,10 +49,24 @@ impl Bytes {
         self.0 == [0; 4]
     }
 
+    /// The bytes in the set, in order.
+    fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (64 * i as u32 + bit) as u8
+                })
+            })
+        })
+    }
+
     /// The set as maximal runs of consecutive bytes.
     fn runs(&self) -> Vec<(u8, u8)> {
         let mut runs: Vec<(u8, u8)> = Vec::new();
-        for b in (0..=255u8).filter(|&b| self.contains(b)) {
+        for b in self.iter() {
             match runs.last_mut() {
                 Some((_, hi)) if usize::from(*hi) + 1 == usize::from(b) => *hi = b,
                 _ => runs.push((b, b)),
@@ -57,7 +78,7 @@ impl Bytes {
 
 /// What the analysis knows of the matches of one part of a pattern; every set may hold more
 /// than can really occur, never less.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Starts {
     /// Can it match the empty string?
     empty: bool,
@@ -65,50 +86,76 @@ struct Starts {
     first: Bytes,
     /// First (and only) bytes of its one-byte matches.
     one: Bytes,
-    /// First two bytes of its longer matches, as products: any byte of `.0` then any of `.1`.
-    pairs: Vec<(Bytes, Bytes)>,
+    /// For each first byte of its longer matches, the bytes that may come second.
+    next: Box<[Bytes; 256]>,
 }
 
-/// Past this many products the analysis gives up (a huge alternation): no filter.
-const MAX_PAIRS: usize = 4096;
+/// Past this many parts of a pattern the analysis gives up (a huge alternation): no filter.
+const MAX_NODES: usize = 1024;
 
 impl Starts {
-    fn empty() -> Starts {
+    fn nothing() -> Starts {
         Starts {
-            empty: true,
-            ..Starts::default()
+            empty: false,
+            first: Bytes::default(),
+            one: Bytes::default(),
+            next: Box::new([Bytes::default(); 256]),
         }
     }
 
-    fn of(hir: &Hir) -> Option<Starts> {
+    fn empty() -> Starts {
+        Starts {
+            empty: true,
+            ..Starts::nothing()
+        }
+    }
+
+    /// Note that any byte of `firsts` may be followed by any of `seconds`.
+    fn add_pairs(&mut self, firsts: &Bytes, seconds: &Bytes) {
+        if seconds.is_empty() {
+            return;
+        }
+        for b in firsts.iter() {
+            self.next[usize::from(b)].union(seconds);
+        }
+    }
+
+    /// Everything `other` may do, `self` may do too.
+    fn absorb(&mut self, other: &Starts) {
+        self.empty |= other.empty;
+        self.first.union(&other.first);
+        self.one.union(&other.one);
+        for (mine, theirs) in self.next.iter_mut().zip(other.next.iter()) {
+            mine.union(theirs);
+        }
+    }
+
+    fn of(hir: &Hir, budget: &mut usize) -> Option<Starts> {
+        *budget = budget.checked_sub(1)?;
         let starts = match hir.kind() {
             HirKind::Empty | HirKind::Look(_) => Starts::empty(),
             HirKind::Literal(literal) => match *literal.0 {
                 [] => Starts::empty(),
-                [b] => Starts {
-                    first: Bytes::range(b, b),
-                    one: Bytes::range(b, b),
-                    ..Starts::default()
-                },
-                [b0, b1, ..] => Starts {
-                    first: Bytes::range(b0, b0),
-                    pairs: vec![(Bytes::range(b0, b0), Bytes::range(b1, b1))],
-                    ..Starts::default()
-                },
+                [b, ..] => {
+                    let mut starts = Starts::nothing();
+                    starts.first = Bytes::range(b, b);
+                    match literal.0.get(1) {
+                        None => starts.one = starts.first,
+                        Some(&n) => starts.add_pairs(&Bytes::range(b, b), &Bytes::range(n, n)),
+                    }
+                    starts
+                }
             },
             HirKind::Class(Class::Bytes(class)) => {
-                let mut set = Bytes::default();
+                let mut starts = Starts::nothing();
                 for r in class.ranges() {
-                    set.union(&Bytes::range(r.start(), r.end()));
+                    starts.first.union(&Bytes::range(r.start(), r.end()));
                 }
-                Starts {
-                    first: set,
-                    one: set,
-                    ..Starts::default()
-                }
+                starts.one = starts.first;
+                starts
             }
             HirKind::Class(Class::Unicode(class)) => {
-                let mut starts = Starts::default();
+                let mut starts = Starts::nothing();
                 for r in class.ranges() {
                     for seq in Utf8Sequences::new(r.start(), r.end()) {
                         let seq = seq.as_slice();
@@ -117,86 +164,58 @@ impl Starts {
                         match seq.get(1) {
                             None => starts.one.union(&lead),
                             Some(next) => {
-                                starts
-                                    .pairs
-                                    .push((lead, Bytes::range(next.start, next.end)));
+                                starts.add_pairs(&lead, &Bytes::range(next.start, next.end));
                             }
                         }
                     }
                 }
                 starts
             }
-            HirKind::Capture(capture) => Starts::of(&capture.sub)?,
+            HirKind::Capture(capture) => Starts::of(&capture.sub, budget)?,
             HirKind::Repetition(rep) => {
-                let sub = Starts::of(&rep.sub)?;
+                let mut sub = Starts::of(&rep.sub, budget)?;
                 if rep.max == Some(0) {
                     Starts::empty()
-                } else if rep.max == Some(1) {
-                    Starts {
-                        empty: sub.empty || rep.min == 0,
-                        ..sub
-                    }
                 } else {
-                    // Two turns in a row: a one-byte turn, then any turn's first byte.
-                    let mut pairs = sub.pairs.clone();
-                    pairs.push((sub.one, sub.first));
-                    Starts {
-                        empty: sub.empty || rep.min == 0,
-                        pairs,
-                        ..sub
+                    if rep.max != Some(1) {
+                        // Two turns in a row: a one-byte turn, then any turn's first byte.
+                        let (one, first) = (sub.one, sub.first);
+                        sub.add_pairs(&one, &first);
                     }
+                    sub.empty |= rep.min == 0;
+                    sub
                 }
             }
             HirKind::Concat(parts) => {
                 let mut acc = Starts::empty();
                 for part in parts {
-                    acc = acc.then(&Starts::of(part)?);
-                    if acc.pairs.len() > MAX_PAIRS {
-                        return None;
-                    }
+                    acc = acc.then(Starts::of(part, budget)?);
                 }
                 acc
             }
             HirKind::Alternation(alternatives) => {
-                let mut acc = Starts::default();
+                let mut acc = Starts::nothing();
                 for alternative in alternatives {
-                    let s = Starts::of(alternative)?;
-                    acc.empty |= s.empty;
-                    acc.first.union(&s.first);
-                    acc.one.union(&s.one);
-                    acc.pairs.extend(s.pairs);
-                    if acc.pairs.len() > MAX_PAIRS {
-                        return None;
-                    }
+                    acc.absorb(&Starts::of(alternative, budget)?);
                 }
                 acc
             }
         };
-        (starts.pairs.len() <= MAX_PAIRS).then_some(starts)
+        Some(starts)
     }
 
     /// `self` followed by `next`.
-    fn then(self, next: &Starts) -> Starts {
-        let mut first = self.first;
-        let mut pairs = self.pairs;
-        let mut one = Bytes::default();
-        if !self.one.is_empty() && !next.first.is_empty() {
-            pairs.push((self.one, next.first));
-        }
-        if next.empty {
-            one.union(&self.one);
+    fn then(mut self, next: Starts) -> Starts {
+        let (one, next_first) = (self.one, next.first);
+        self.add_pairs(&one, &next_first);
+        if !next.empty {
+            self.one = Bytes::default();
         }
         if self.empty {
-            first.union(&next.first);
-            pairs.extend(next.pairs.iter().copied());
-            one.union(&next.one);
+            self.absorb(&next);
+            self.empty = next.empty;
         }
-        Starts {
-            empty: self.empty && next.empty,
-            first,
-            one,
-            pairs,
-        }
+        self
     }
 }
 
@@ -254,7 +273,7 @@ impl StartFilter {
     /// it can start inside ordinary prose (two lowercase letters or spaces in a row); or its
     /// bytes are too scattered to test eight at a time.
     pub fn of(hir: &Hir) -> Option<StartFilter> {
-        let starts = Starts::of(hir)?;
+        let starts = Starts::of(hir, &mut MAX_NODES.clone())?;
         if starts.empty || starts.first.is_empty() {
             return None;
         }
@@ -264,21 +283,19 @@ impl StartFilter {
         {
             return None;
         }
-        let mut next = Box::new([Bytes::default(); 256]);
         let mut pair_firsts = Bytes::default();
         let mut seconds = Bytes::default();
-        for (firsts, then) in &starts.pairs {
-            if then.is_empty() {
-                continue;
-            }
-            pair_firsts.union(firsts);
-            seconds.union(then);
-            for b in (0..=255u8).filter(|&b| firsts.contains(b)) {
-                next[usize::from(b)].union(then);
+        for (b, then) in starts.next.iter().enumerate() {
+            if !then.is_empty() {
+                pair_firsts.union(&Bytes::range(b as u8, b as u8));
+                seconds.union(then);
             }
         }
         let prose_start = PROSE.iter().any(|&a| {
-            starts.one.contains(a) || PROSE.iter().any(|&b| next[usize::from(a)].contains(b))
+            starts.one.contains(a)
+                || PROSE
+                    .iter()
+                    .any(|&b| starts.next[usize::from(a)].contains(b))
         });
         if prose_start {
             return None;
@@ -287,7 +304,7 @@ impl StartFilter {
             pair_firsts: ascii_runs(&pair_firsts)?,
             seconds: ascii_runs(&seconds)?,
             ones: ascii_runs(&starts.one)?,
-            next,
+            next: starts.next,
             one: starts.one,
         })
     }
@@ -334,6 +351,18 @@ mod tests {
 
     fn filter(pattern: &str) -> Option<StartFilter> {
         StartFilter::of(&regex_syntax::parse(pattern).unwrap())
+    }
+
+    /// A range set holds exactly its bytes, and iterates them in order.
+    #[test]
+    fn byte_ranges_hold_their_bytes() {
+        for lo in 0..=255u8 {
+            for hi in lo..=255u8 {
+                let set = Bytes::range(lo, hi);
+                assert!(set.iter().eq(lo..=hi), "{lo}..={hi}");
+                assert!((0..=255u8).all(|b| set.contains(b) == (lo..=hi).contains(&b)));
+            }
+        }
     }
 
     #[test]
