@@ -273,7 +273,8 @@ impl StartFilter {
     /// it can start inside ordinary prose (two lowercase letters or spaces in a row); or its
     /// bytes are too scattered to test eight at a time.
     pub fn of(hir: &Hir) -> Option<StartFilter> {
-        let starts = Starts::of(hir, &mut MAX_NODES.clone())?;
+        let mut budget = MAX_NODES;
+        let starts = Starts::of(hir, &mut budget)?;
         if starts.empty || starts.first.is_empty() {
             return None;
         }
@@ -467,6 +468,20 @@ mod tests {
             let got: Vec<_> = super::super::filtered_matches(&regex, &filter, &text).collect();
             proptest::prop_assert_eq!(got, want, "{}", pattern);
         }
+    }
+
+    /// A pattern of more than `MAX_NODES` parts gets no filter (the analysis stops there),
+    /// one of fewer does.
+    #[test]
+    fn huge_patterns_get_none() {
+        let alternatives = |n: usize| {
+            (0..n)
+                .map(|i| format!(r"\p{{Lu}}{i}"))
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        assert!(filter(&alternatives(10)).is_some());
+        assert!(filter(&alternatives(MAX_NODES)).is_none());
     }
 
     #[test]
