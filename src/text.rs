@@ -45,13 +45,33 @@ pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
     out
 }
 
+/// Byte tests on eight bytes at once, in a `u64` ("SWAR"): each answer is the high bit of its
+/// byte.
+pub(crate) mod swar {
+    pub const ONES: u64 = 0x0101_0101_0101_0101;
+    pub const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// High bit set on each byte of `word` (all ASCII) that is at least `lo` (at most 0x80):
+    /// adding 0x80 - lo carries into the high bit exactly then, and never into the next byte.
+    /// Other bits are noise.
+    pub fn at_least(word: u64, lo: u8) -> u64 {
+        word + u64::from(0x80 - lo) * ONES
+    }
+
+    /// High bit set on each byte of `word` (all ASCII) in `lo..=hi` (both below 0x80), and
+    /// nothing else.
+    pub fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
+        at_least(word, lo) & !at_least(word, hi + 1) & HIGH
+    }
+}
+
 /// The position of the first byte that is not ASCII, eight bytes at a time.
 fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
     let mut chunks = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in chunks.by_ref() {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let high = word & 0x8080_8080_8080_8080;
+        let high = word & swar::HIGH;
         if high != 0 {
             return Some(at + high.trailing_zeros() as usize / 8);
         }
@@ -182,13 +202,10 @@ fn block_mask(block: &[u8]) -> u64 {
 /// One bit per byte of eight ASCII bytes: is it a letter, a digit or `_`? Each byte is compared
 /// in place (no byte can carry into the next: all are below 0x80).
 fn word_bits(x: u64) -> u8 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // High bit of each byte of `v + (0x80 - lo)`: set when that byte is at least `lo`.
-    let at_least = |v: u64, lo: u8| v + u64::from(0x80 - lo) * ONES;
+    use swar::{HIGH, ONES, in_range};
     let lower = x | (0x20 * ONES);
-    let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
-    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+    let letter = in_range(lower, b'a', b'z');
+    let digit = in_range(x, b'0', b'9');
     let v = x ^ (u64::from(b'_') * ONES);
     let underscore = !(((v & !HIGH) + !HIGH) | v);
     let high = (letter | digit | underscore) & HIGH;
@@ -300,8 +317,7 @@ pub fn sentences(text: &str, base: usize) -> Vec<Range<usize>> {
 /// The position of the first line break, `.`, `!`, `?` or non-ASCII lead byte, eight bytes at a
 /// time.
 fn next_sentence_byte(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    use swar::{HIGH, ONES};
     // High bit of each byte that equals `c` (exact: no carry crosses a byte).
     let equal = |x: u64, c: u8| {
         let v = x ^ (u64::from(c) * ONES);

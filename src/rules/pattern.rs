@@ -131,7 +131,7 @@ impl PatternCheck {
                 .ok();
             line_local &= hir.as_ref().is_some_and(is_line_local);
             let span = entry.regex.span();
-            // The `regex` crate's `Regex::new`, with our size limits and no capture groups.
+            // What `regex::RegexBuilder` builds, with our size limits.
             let regex = meta::Builder::new()
                 .configure(
                     meta::Config::new()

@@ -11,6 +11,8 @@
 use regex_syntax::hir::{Class, Hir, HirKind};
 use regex_syntax::utf8::Utf8Sequences;
 
+use crate::text::swar::{self, HIGH};
+
 /// A set of bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Bytes([u64; 4]);
@@ -240,20 +242,10 @@ const PROSE: &[u8] = b" abcdefghijklmnopqrstuvwxyz";
 /// At most this many ASCII runs in each set tested eight bytes at a time.
 const MAX_RUNS: usize = 4;
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `word` (all ASCII) that lies in one of `runs`. For such a byte
-/// b, `(b | 0x80) - lo` and `(hi | 0x80) - b` keep their high bit exactly when lo <= b <= hi,
-/// and no borrow crosses a byte.
+/// The high bit of each byte of `word` (all ASCII) that lies in one of `runs`.
 fn in_runs(word: u64, runs: &[(u8, u8)]) -> u64 {
-    let mut hits = 0;
-    for &(lo, hi) in runs {
-        let ge = (word | HIGH).wrapping_sub(u64::from(lo) * ONES);
-        let le = ((u64::from(hi) * ONES) | HIGH).wrapping_sub(word);
-        hits |= ge & le;
-    }
-    hits & HIGH
+    runs.iter()
+        .fold(0, |hits, &(lo, hi)| hits | swar::in_range(word, lo, hi))
 }
 
 /// The ASCII part of `set` as runs, or `None` when it takes more than `MAX_RUNS`.
