@@ -476,6 +476,46 @@ mod tests {
         }
     }
 
+    /// The shouting rule's capitals regex, as shipped.
+    fn shipped_capitals_regex() -> String {
+        let (_, source) = crate::rules::registry::BUILTIN
+            .iter()
+            .find(|(id, _)| *id == "shouting")
+            .unwrap();
+        let file: toml::Table = toml::from_str(source).unwrap();
+        file["check"]["patterns"][0]["regex"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 512, failure_persistence: None, ..Default::default()
+        })]
+
+        /// The shipped capitals regex is spelled to compile quickly (one capital class per
+        /// step); it finds exactly what the plain spelling finds.
+        #[test]
+        fn shipped_capitals_regex_finds_what_the_plain_one_finds(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "A", "B", "É", "Ж", "Ω", "a", "é", "ж", "'", "’", "\u{301}", "\u{308}",
+                    "ǅ", "ß", " ", "-", "!", "1", "😭", "\n",
+                ][..]),
+                0..24,
+            ),
+        ) {
+            let text: String = parts.concat();
+            let find = |re: &regex::Regex| -> Vec<std::ops::Range<usize>> {
+                re.find_iter(&text).map(|m| m.range()).collect()
+            };
+            let shipped = regex::Regex::new(&shipped_capitals_regex()).unwrap();
+            let plain = regex::Regex::new(r"\p{Lu}(?:\p{Lu}|\p{M}|[\x27’]\p{Lu}){2,}").unwrap();
+            proptest::prop_assert_eq!(find(&shipped), find(&plain), "{:?}", text);
+        }
+    }
+
     const SHOUT: &str = r#"
 severity = "warning"
 summary = "shouting"
