@@ -6,10 +6,14 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
+use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::{self, pikevm::PikeVM};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::Hir;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -111,9 +115,7 @@ pub type Spans = Vec<Vec<Range<usize>>>;
 
 #[derive(Debug)]
 struct Compiled {
-    regex: Regex,
-    /// Where its matches can start, when that is rare enough to look for first.
-    start: Option<StartFilter>,
+    engine: Engine,
     whole_words: bool,
     message: Option<String>,
     help: Option<SharedText>,
@@ -125,33 +127,33 @@ impl PatternCheck {
         let mut entries = Vec::with_capacity(spec.patterns.len());
         let mut line_local = true;
         for entry in spec.patterns {
-            // Unparsable patterns are not line-local and get no filter: building reports them.
+            let span = entry.regex.span();
+            let invalid = |e: String| cx.error(span.clone(), format!("invalid regex: {e}"));
+            // Parsed once, as `meta::Regex` parses (the default syntax, UTF-8 only).
             let hir = regex_syntax::Parser::new()
                 .parse(entry.regex.get_ref())
-                .ok();
-            line_local &= hir.as_ref().is_some_and(is_line_local);
-            let span = entry.regex.span();
-            // What `regex::RegexBuilder` builds, with our size limits.
-            let regex = meta::Builder::new()
-                .configure(
-                    meta::Config::new()
-                        .match_kind(MatchKind::LeftmostFirst)
-                        .utf8_empty(true)
-                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                        .hybrid_cache_capacity(REGEX_SIZE_LIMIT),
-                )
-                .syntax(syntax::Config::new().utf8(true))
-                .build(entry.regex.get_ref())
-                .map_err(|e| cx.error(span, format!("invalid regex: {}", regex_error(&e))))?;
-            if regex.is_match("") {
-                return Err(cx.error(
-                    entry.regex.span(),
-                    "this regex matches empty text, so it would fire everywhere",
-                ));
-            }
+                .map_err(|e| invalid(last_error_line(e.to_string())))?;
+            line_local &= is_line_local(&hir);
+            let engine = match StartFilter::of(&hir).and_then(|f| AnchoredAt::new(&hir, f)) {
+                // A filter only exists for a pattern that cannot match empty text.
+                Some(anchored) => Engine::Filtered(Box::new(anchored)),
+                None => {
+                    let regex = meta::Builder::new()
+                        .configure(meta_config())
+                        .syntax(syntax::Config::new().utf8(true))
+                        .build_from_hir(&hir)
+                        .map_err(|e| invalid(regex_error(&e)))?;
+                    if regex.is_match("") {
+                        return Err(cx.error(
+                            span,
+                            "this regex matches empty text, so it would fire everywhere",
+                        ));
+                    }
+                    Engine::Whole(regex)
+                }
+            };
             entries.push(Compiled {
-                regex,
-                start: hir.as_ref().and_then(StartFilter::of),
+                engine,
                 whole_words: entry.whole_words,
                 message: entry.message,
                 help: entry.help.map(SharedText::from),
@@ -186,9 +188,9 @@ impl PatternCheck {
         let piece = &body[range.clone()];
         let last = range.end == body.len();
         let entry_spans = |entry: &Compiled| {
-            let matches: Box<dyn Iterator<Item = Range<usize>>> = match &entry.start {
-                Some(filter) => Box::new(filtered_matches(&entry.regex, filter, piece)),
-                None => Box::new(entry.regex.find_iter(piece).map(|m| m.range())),
+            let matches: Box<dyn Iterator<Item = Range<usize>>> = match &entry.engine {
+                Engine::Filtered(anchored) => Box::new(anchored.matches(piece).into_iter()),
+                Engine::Whole(regex) => Box::new(regex.find_iter(piece).map(|m| m.range())),
             };
             matches
                 // An empty match at the piece's end is the next piece's first.
@@ -239,28 +241,122 @@ impl PatternCheck {
     }
 }
 
-/// `regex.find_iter(hay)` for a regex whose matches can only start where `filter` says:
-/// the regex is tried (anchored) only there. The same matches: the leftmost-first match that
-/// starts at the first place where one starts is the one an anchored search there finds, and no
-/// match starts elsewhere. (`StartFilter` gives none for a regex that can match empty text.)
-fn filtered_matches<'h>(
-    regex: &'h Regex,
-    filter: &'h StartFilter,
-    hay: &'h str,
-) -> impl Iterator<Item = Range<usize>> + 'h {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        while let Some(i) = filter.next_start(hay.as_bytes(), at) {
+/// How a pattern is searched.
+#[derive(Debug)]
+enum Engine {
+    /// Over the whole text: the regex engine picks its own strategy (a literal prefilter where
+    /// the pattern has one, as `[!?！？]{3,}` does).
+    Whole(Regex),
+    /// Only where a match may start (`StartFilter`).
+    Filtered(Box<AnchoredAt>),
+}
+
+/// What `regex::RegexBuilder` builds, with our size limits.
+fn meta_config() -> meta::Config {
+    meta::Config::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+}
+
+/// A pattern tried, anchored, only where its `StartFilter` says a match may start. An anchored
+/// search needs only a forward automaton: one NFA and a lazy DFA over it, set up as in
+/// `meta::Regex`, which would also build a reverse NFA, a one-pass DFA and a backtracker that
+/// an anchored search never uses (most of the compile of the shouting rule's capitals, the
+/// costliest start-up job). The PikeVM answers a search the lazy DFA gives up on (a Unicode
+/// `\b` beside non-ASCII text, or a cache cleared too often), as `meta::Regex` falls back.
+#[derive(Debug)]
+struct AnchoredAt {
+    filter: StartFilter,
+    dfa: hybrid::dfa::DFA,
+    pikevm: PikeVM,
+    /// Caches of earlier searches, kept for the next (each `matches` call takes one): the lazy
+    /// DFA's states stay built from one piece, draft or keystroke to the next.
+    caches: Mutex<Vec<AnchoredCache>>,
+}
+
+#[derive(Debug)]
+struct AnchoredCache {
+    dfa: hybrid::dfa::Cache,
+    pikevm: Option<thompson::pikevm::Cache>,
+}
+
+impl AnchoredAt {
+    /// `None` when an automaton cannot be built (too big): the caller builds a
+    /// `meta::Regex`, which reports why.
+    fn new(hir: &Hir, filter: StartFilter) -> Option<AnchoredAt> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .shrink(false)
+                    .which_captures(thompson::WhichCaptures::Implicit),
+            )
+            .build_from_hir(hir)
+            .ok()?;
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .unicode_word_boundary(true)
+                    .cache_capacity(REGEX_SIZE_LIMIT)
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .build_from_nfa(nfa.clone())
+            .ok()?;
+        let pikevm = PikeVM::new_from_nfa(nfa).ok()?;
+        Some(AnchoredAt {
+            filter,
+            dfa,
+            pikevm,
+            caches: Mutex::default(),
+        })
+    }
+
+    /// The matches in `hay`, as `meta::Regex::find_iter` finds them: the leftmost-first match
+    /// that starts at the first place where one starts is the one an anchored search there
+    /// finds, and no match starts where the filter rules out.
+    fn matches(&self, hay: &str) -> Vec<Range<usize>> {
+        let taken = self
+            .caches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut cache = taken.unwrap_or_else(|| AnchoredCache {
+            dfa: self.dfa.create_cache(),
+            pikevm: None,
+        });
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(i) = self.filter.next_start(hay.as_bytes(), at) {
             at = i + 1;
-            let input = Input::new(hay).range(i..).anchored(Anchored::Yes);
-            if let Some(m) = regex.search(&input) {
-                at = at.max(m.end());
-                return Some(m.range());
+            if let Some(end) = self.end_at(&mut cache, hay, i) {
+                out.push(i..end);
+                at = at.max(end);
             }
         }
-        at = hay.len();
-        None
-    })
+        self.caches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(cache);
+        out
+    }
+
+    /// Where the match that starts at `hay[at]` ends, if one does.
+    fn end_at(&self, cache: &mut AnchoredCache, hay: &str, at: usize) -> Option<usize> {
+        let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+            Ok(found) => found.map(|m| m.offset()),
+            Err(_) => {
+                let pikevm = cache
+                    .pikevm
+                    .get_or_insert_with(|| self.pikevm.create_cache());
+                self.pikevm.find(pikevm, input).map(|m| m.end())
+            }
+        }
+    }
 }
 
 /// Can no match of the pattern parsed as `hir` contain a line break or depend on where the text
@@ -386,10 +482,14 @@ fn regex_error(e: &meta::BuildError) -> String {
     if let Some(limit) = e.size_limit() {
         return format!("the pattern compiles to more than {limit} bytes; simplify it");
     }
-    let text = match e.syntax_error() {
+    last_error_line(match e.syntax_error() {
         Some(syntax) => syntax.to_string(),
         None => e.to_string(),
-    };
+    })
+}
+
+/// The `error: …` line of a syntax error's message (the whole text if it has none).
+fn last_error_line(text: String) -> String {
     text.lines()
         .rev()
         .find(|l| l.starts_with("error:"))
