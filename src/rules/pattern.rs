@@ -319,6 +319,11 @@ impl AnchoredAt {
     /// that starts at the first place where one starts is the one an anchored search there
     /// finds, and no match starts where the filter rules out.
     fn matches(&self, hay: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        // Most drafts have no place to try, and need no cache.
+        let Some(first) = self.filter.next_start(hay.as_bytes(), 0) else {
+            return out;
+        };
         let taken = self
             .caches
             .lock()
@@ -328,14 +333,14 @@ impl AnchoredAt {
             dfa: self.dfa.create_cache(),
             pikevm: None,
         });
-        let mut out = Vec::new();
-        let mut at = 0;
-        while let Some(i) = self.filter.next_start(hay.as_bytes(), at) {
-            at = i + 1;
+        let mut next = Some(first);
+        while let Some(i) = next {
+            let mut at = i + 1;
             if let Some(end) = self.end_at(&mut cache, hay, i) {
                 out.push(i..end);
                 at = at.max(end);
             }
+            next = self.filter.next_start(hay.as_bytes(), at);
         }
         self.caches
             .lock()
