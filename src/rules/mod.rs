@@ -254,7 +254,10 @@ fn configure<S: Configurable>(
 }
 
 /// The values a rule file gives the settings a config may change, for `exlint config`.
-fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> Vec<(String, toml::Value)> {
+/// A rule file's own values for its kind's settings, by key.
+type FileSettings = Vec<(String, toml::Value)>;
+
+fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> FileSettings {
     let check = doc
         .get_ref()
         .iter()
@@ -271,6 +274,40 @@ fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> Vec<(String
             Some((key.to_owned(), value))
         })
         .collect()
+}
+
+/// `[check] kind` of a parsed rule file when it is there as a string: the usual case, read
+/// without deserializing the file. `None` otherwise (`probe_kind` says what is wrong).
+fn check_kind(doc: &Spanned<toml::de::DeTable>) -> Option<Spanned<String>> {
+    let toml::de::DeValue::Table(check) = doc.get_ref().get("check")?.get_ref() else {
+        return None;
+    };
+    let kind = check.get("kind")?;
+    match kind.get_ref() {
+        toml::de::DeValue::String(name) => {
+            Some(Spanned::new(kind.span(), name.as_ref().to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// `[check] kind` read by deserializing (a copy of) the file, for the errors: no `[check]`
+/// table, no `kind`, or either of the wrong type.
+fn probe_kind(
+    path: &str,
+    source: &str,
+    doc: &Spanned<toml::de::DeTable>,
+) -> Result<Spanned<String>, SourceError> {
+    let probe = Probe::deserialize(toml::de::Deserializer::from(doc.clone()))
+        .map_err(|e| SourceError::from_toml(path, source, &e))?;
+    let Some(check) = probe.check else {
+        return Err(SourceError::whole(path, source, "missing `[check]` table"));
+    };
+    let span = check.span();
+    check.into_inner().kind.ok_or_else(|| {
+        SourceError::at(path, source, span, "`[check]` needs a `kind`")
+            .with_hint(format!("one of: {}", KINDS.join(", ")))
+    })
 }
 
 /// What a kind's `compile` may use: the rule file's phrases, and error helpers that
@@ -704,7 +741,10 @@ impl RuleSet {
         let cost = |job: &Job<'_>| match *job {
             Job::Lexicon => crate::lexicon::BUILTIN_LEXICON.len(),
             Job::Snapshot(bytes) => bytes.len() / 8,
-            Job::File(_, _, source) => source.len() + 64 * 1024 * source.matches("\\p{").count(),
+            Job::File(_, _, source) => {
+                let classes = memchr::memmem::find_iter(source.as_bytes(), b"\\p{").count();
+                source.len() + 64 * 1024 * classes
+            }
         };
         for done in crate::par::map_costliest_first(&jobs, cost, |job| match *job {
             Job::Lexicon => Done::Lexicon(Lexicon::builtin()),
@@ -1199,25 +1239,18 @@ fn compile_rule_with(
     settings: &[Setting],
     phrases: &mut FilePhrases,
 ) -> Result<Rule, SourceError> {
-    // The file is parsed once; each pass below deserializes from (a copy of) the parsed table.
+    // The file is parsed once, and its kind read from the parsed table; the kind's schema then
+    // deserializes the table itself.
     let doc =
         toml::de::DeTable::parse(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
-    let probe = Probe::deserialize(toml::de::Deserializer::from(doc.clone()))
-        .map_err(|e| SourceError::from_toml(path, source, &e))?;
-    let Some(check) = probe.check else {
-        return Err(SourceError::whole(path, source, "missing `[check]` table"));
+    let kind = match check_kind(&doc) {
+        Some(kind) => kind,
+        None => probe_kind(path, source, &doc)?,
     };
-    let Some(kind) = check.get_ref().kind.as_ref() else {
-        return Err(
-            SourceError::at(path, source, check.span(), "`[check]` needs a `kind`")
-                .with_hint(format!("one of: {}", KINDS.join(", "))),
-        );
-    };
-    let kind_name = kind.get_ref().as_str();
-    let (kind, file_meta, check, setting_keys) = match kind_name {
+    let (kind, file_meta, check, settings_in_file) = match kind.get_ref().as_str() {
         "phrase" => compile_kind::<phrase::PhraseSpec, _>(
             "phrase",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             phrase::PhraseCheck::compile,
@@ -1225,7 +1258,7 @@ fn compile_rule_with(
         )?,
         "pattern" => compile_kind::<pattern::PatternSpec, _>(
             "pattern",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             pattern::PatternCheck::compile,
@@ -1233,7 +1266,7 @@ fn compile_rule_with(
         )?,
         "metric" => compile_kind::<metric::MetricSpec, _>(
             "metric",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             metric::MetricCheck::compile,
@@ -1241,7 +1274,7 @@ fn compile_rule_with(
         )?,
         "count" => compile_kind::<count::CountSpec, _>(
             "count",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             count::CountCheck::compile,
@@ -1249,7 +1282,7 @@ fn compile_rule_with(
         )?,
         "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
             "send-window",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             send_window::SendWindowCheck::compile,
@@ -1257,7 +1290,7 @@ fn compile_rule_with(
         )?,
         "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
             "no-contact",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             no_contact::NoContactCheck::compile,
@@ -1265,7 +1298,7 @@ fn compile_rule_with(
         )?,
         "thread" => compile_kind::<thread::ThreadSpec, _>(
             "thread",
-            (path, id, source, &doc),
+            (path, id, source, doc),
             phrases,
             settings,
             thread::ThreadCheck::compile,
@@ -1352,7 +1385,7 @@ fn compile_rule_with(
             kind,
             examples,
             path: path.to_owned(),
-            settings: file_settings(&doc, setting_keys),
+            settings: settings_in_file,
         },
         check,
     };
@@ -1456,13 +1489,14 @@ struct FileMeta {
 /// compile the check: the same steps for every kind.
 fn compile_kind<S: DeserializeOwned + Configurable, C>(
     kind: &'static str,
-    (path, id, source, doc): (&str, &str, &str, &Spanned<toml::de::DeTable>),
+    (path, id, source, doc): (&str, &str, &str, Spanned<toml::de::DeTable>),
     phrases: &mut FilePhrases,
     settings: &[Setting],
     compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
     wrap: fn(C) -> Check,
-) -> Result<(&'static str, FileMeta, Check, &'static [&'static str]), SourceError> {
-    let f = RuleFile::<S>::deserialize(toml::de::Deserializer::from(doc.clone()))
+) -> Result<(&'static str, FileMeta, Check, FileSettings), SourceError> {
+    let in_file = file_settings(&doc, S::SETTINGS);
+    let f = RuleFile::<S>::deserialize(toml::de::Deserializer::from(doc))
         .map_err(|e| SourceError::from_toml(path, source, &e))?;
     let (meta, mut check) = split(f);
     configure(check.get_mut(), id, kind, settings)?;
@@ -1473,7 +1507,7 @@ fn compile_kind<S: DeserializeOwned + Configurable, C>(
         phrases,
     };
     let compiled = compile(check.into_inner(), &mut cx)?;
-    Ok((kind, meta, wrap(compiled), S::SETTINGS))
+    Ok((kind, meta, wrap(compiled), in_file))
 }
 
 fn split<C>(f: RuleFile<C>) -> (FileMeta, Spanned<C>) {
@@ -1856,6 +1890,40 @@ good = "we need to talk about the car"
             MINIMAL.lines().position(|l| l.contains("good =")).unwrap()
         );
         assert!(failures[0].problem.contains("good example fired"));
+    }
+
+    /// A rule file whose `[check] kind` is missing or not a string is reported, with the place
+    /// when there is one.
+    #[test]
+    fn a_missing_or_odd_kind_is_reported_where_it_is() {
+        let err_of = |from: &str, to: &str| {
+            let file = MINIMAL
+                .replace(from, to)
+                .replace("[[check.group]]", "[[chek.group]]");
+            let err = RuleSet::from_sources(&[("talk", &file)]).unwrap_err();
+            let line = err.line_col().map(|(line, _)| line);
+            (err.message, err.hint, line)
+        };
+        let (message, hint, line) = err_of("[check]\n", "[chek]\n");
+        assert_eq!(message, "missing `[check]` table");
+        assert_eq!((hint, line), (None, None));
+
+        let (message, hint, line) = err_of("kind = \"phrase\"\n", "");
+        assert_eq!(message, "`[check]` needs a `kind`");
+        assert!(hint.unwrap().starts_with("one of: phrase, pattern"));
+        assert_eq!(line, Some(8), "the `[check]` table's first line");
+
+        let (message, _, line) = err_of("kind = \"phrase\"", "kind = 5");
+        assert!(message.contains("invalid type: integer `5`"), "{message}");
+        assert_eq!(line, Some(9));
+
+        let (message, _, line) = err_of("[check]\nkind = \"phrase\"", "check = 3\n[chek]");
+        assert!(message.contains("invalid type: integer `3`"), "{message}");
+        assert_eq!(line, Some(8));
+
+        // A known kind reads the table with its own schema.
+        let (message, _, _) = err_of("kind = \"phrase\"", "kind = \"count\"");
+        assert!(message.contains("missing field `max`"), "{message}");
     }
 
     #[test]
