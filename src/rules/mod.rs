@@ -1328,11 +1328,16 @@ fn compile_rule_with(
         example,
     } = file_meta;
     let mut examples = Vec::with_capacity(example.len());
+    // Lines are counted on from the previous example (they come in file order).
+    let (mut counted_to, mut line) = (0, 1);
     for ex in example {
         let span = ex.span();
-        let line = memchr::memchr_iter(b'\n', &source.as_bytes()[..span.start.min(source.len())])
-            .count()
-            + 1;
+        let at = span.start.min(source.len());
+        if at < counted_to {
+            (counted_to, line) = (0, 1);
+        }
+        line += memchr::memchr_iter(b'\n', &source.as_bytes()[counted_to..at]).count();
+        counted_to = at;
         let mut ex = ex.into_inner();
         let setup = example_setup(&ex, path, source, span.clone())?;
         let (bad, text) = match (ex.bad.take(), ex.good.take()) {
@@ -1878,6 +1883,21 @@ good = "we need to talk about the car"
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].span, 8..29, "only the longer phrase is left");
         assert_eq!(set.check(&Draft::new("i am so useless")).len(), 1);
+    }
+
+    /// Each example of each built-in rule knows the line of its `[[example]]`.
+    #[test]
+    fn examples_know_their_lines() {
+        for (rule, (id, source)) in builtin_set().rules().iter().zip(registry::BUILTIN) {
+            assert_eq!(rule.meta.id, *id);
+            let headers: Vec<usize> = (1..)
+                .zip(source.lines())
+                .filter(|(_, l)| l.trim() == "[[example]]")
+                .map(|(n, _)| n)
+                .collect();
+            let lines: Vec<usize> = rule.meta.examples.iter().map(|e| e.line).collect();
+            assert_eq!(lines, headers, "{id}");
+        }
     }
 
     #[test]
