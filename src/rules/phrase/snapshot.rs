@@ -11,9 +11,13 @@
 //! test --lib phrase_snapshot` rewrites it.
 //!
 //! Format (little-endian): magic, key (u64), the FNV-1a hashes of the phrases it was made from
-//! (count, then u64s, sorted: such phrases are known to be well-formed), symbols (count, then length + UTF-8 bytes each),
-//! states (count; per state: gap target or u32::MAX, has-words byte, outputs count, then owner and
-//! needs-end byte per output), edges (count; then state, symbol, target, sorted).
+//! (count, then u64s, sorted: such phrases are known to be well-formed), symbols (count, then
+//! length + UTF-8 bytes each), then the automaton as flat arrays, so loading it is a conversion
+//! and a few range checks, not a record-by-record read: the state count S; where each state's
+//! edges start (S + 1 u32s, the last the edge count); where its outputs start (S + 1); each
+//! state's gap target or u32::MAX (S); the output count O, each output's owner (O u32s) and
+//! needs-end byte (O bytes); the edge count E, each edge's symbol (E u32s, sorted within a
+//! state) and target (E u32s).
 
 use super::{Dfa, PhraseIndex, State, Sym};
 use std::sync::OnceLock;
@@ -21,7 +25,7 @@ use std::sync::OnceLock;
 /// The snapshot for the built-in rules.
 pub const BUILTIN: &[u8] = include_bytes!("default_phrases.bin");
 
-const MAGIC: &[u8; 8] = b"EXLPHR01";
+const MAGIC: &[u8; 8] = b"EXLPHR02";
 const NONE: u32 = u32::MAX;
 
 /// The automaton of `index` (finished), under `index.key`.
@@ -42,21 +46,45 @@ pub fn encode(index: &PhraseIndex) -> Vec<u8> {
     let dfa = &index.dfa;
     let states = dfa.state_count() as u32;
     u32s(&mut out, states as usize);
+    let (mut edges, mut outputs) = (0, 0);
+    let mut edge_starts = Vec::with_capacity(states as usize + 1);
+    let mut output_starts = Vec::with_capacity(states as usize + 1);
+    for state in 0..states {
+        edge_starts.push(edges);
+        output_starts.push(outputs);
+        edges += dfa.edges(state).count();
+        outputs += dfa.outputs(state).len();
+    }
+    edge_starts.push(edges);
+    output_starts.push(outputs);
+    for n in edge_starts.into_iter().chain(output_starts) {
+        u32s(&mut out, n);
+    }
     for state in 0..states {
         out.extend_from_slice(&dfa.gap(state).unwrap_or(NONE).to_le_bytes());
-        out.push(u8::from(dfa.has_words(state)));
-        u32s(&mut out, dfa.outputs(state).len());
-        for &(owner, needs_end) in dfa.outputs(state) {
+    }
+    u32s(&mut out, outputs);
+    for state in 0..states {
+        for &(owner, _) in dfa.outputs(state) {
             out.extend_from_slice(&owner.to_le_bytes());
-            out.push(u8::from(needs_end));
         }
     }
-    u32s(&mut out, dfa.edge_count());
     for state in 0..states {
-        for (sym, to) in dfa.edges(state) {
-            for v in [state, sym, to] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
+        out.extend(
+            dfa.outputs(state)
+                .iter()
+                .map(|&(_, needs_end)| u8::from(needs_end)),
+        );
+    }
+    u32s(&mut out, edges);
+    for state in 0..states {
+        for (sym, _) in dfa.edges(state) {
+            out.extend_from_slice(&sym.to_le_bytes());
+        }
+    }
+    for state in 0..states {
+        for (_, to) in dfa.edges(state) {
+            out.extend_from_slice(&to.to_le_bytes());
         }
     }
     out
@@ -98,65 +126,54 @@ pub fn decode(bytes: &[u8]) -> Option<PhraseIndex> {
         index.spelled.push(word.into());
     }
     let states = r.u32()? as usize;
-    let in_range = |v: u32, n: usize| (v as usize) < n;
-    // The states' records first, then every edge, sorted by state and symbol: the records give
-    // each state its outputs and gap, the edges (counted per state) where its edges start.
-    let mut records = Vec::with_capacity(states.min(r.bytes.len() / 9) + 1);
-    let mut has_words = Vec::with_capacity(records.capacity());
-    let mut outputs = Vec::new();
-    for _ in 0..states {
-        let gap = r.u32()?;
-        if gap != NONE && !in_range(gap, states) {
-            return None;
-        }
-        has_words.push(r.u8()? != 0);
-        records.push(State {
-            edges: 0,
-            outputs: outputs.len() as u32,
-            gap,
-        });
-        let n = r.u32()? as usize;
-        for _ in 0..n {
-            outputs.push((r.u32()?, r.u8()? != 0));
-        }
-    }
-    records.push(State {
-        edges: 0,
-        outputs: outputs.len() as u32,
-        gap: NONE,
-    });
-    let count = r.u32()? as usize;
-    let raw = r.take(count.checked_mul(12)?)?;
-    let mut syms = Vec::with_capacity(count);
-    let mut targets = Vec::with_capacity(count);
-    let mut last = None;
-    for e in raw.chunks_exact(12) {
-        let word = |at: usize| u32::from_le_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]);
-        let (state, sym, to) = (word(0), word(4), word(8));
-        if !in_range(state, states) || !in_range(sym, symbols) || !in_range(to, states) {
-            return None;
-        }
-        // Sorted and without repeats.
-        if last.is_some_and(|last| last >= (state, sym)) {
-            return None;
-        }
-        last = Some((state, sym));
-        records[state as usize + 1].edges += 1;
-        syms.push(sym);
-        targets.push(to);
-    }
-    for s in 0..states {
-        let n = records[s + 1].edges;
-        if (n > 0) != has_words[s] {
-            return None;
-        }
-        records[s + 1].edges = records[s].edges + n;
-    }
-    if !r.bytes.is_empty() || states < 2 {
+    if states < 2 {
         return None;
     }
-    let dfa = Dfa::from_parts(records, syms, targets, outputs);
-    index.dfa = dfa;
+    let edge_starts = r.u32s(states + 1)?;
+    let output_starts = r.u32s(states + 1)?;
+    let gaps = r.u32s(states)?;
+    let output_count = r.u32()? as usize;
+    let owners = r.u32s(output_count)?;
+    let needs_end = r.take(output_count)?;
+    let edge_count = r.u32()? as usize;
+    let syms = r.u32s(edge_count)?;
+    let targets = r.u32s(edge_count)?;
+    if !r.bytes.is_empty() {
+        return None;
+    }
+    // Every index in range, so no lookup can go out of bounds; each state's edges sorted by
+    // symbol without repeats, as `Dfa::get` searches them.
+    let starts_ok = |starts: &[u32], total: usize| {
+        starts[0] == 0
+            && starts.windows(2).all(|w| w[0] <= w[1])
+            && starts[states] as usize == total
+    };
+    let below = |values: &[u32], n: usize| values.iter().all(|&v| (v as usize) < n);
+    if !starts_ok(&edge_starts, edge_count)
+        || !starts_ok(&output_starts, output_count)
+        || !gaps.iter().all(|&g| g == NONE || (g as usize) < states)
+        || !below(&syms, symbols)
+        || !below(&targets, states)
+        || !edge_starts.windows(2).all(|w| {
+            syms[w[0] as usize..w[1] as usize]
+                .windows(2)
+                .all(|p| p[0] < p[1])
+        })
+    {
+        return None;
+    }
+    let records = (0..=states)
+        .map(|s| State {
+            edges: edge_starts[s],
+            outputs: output_starts[s],
+            gap: gaps.get(s).copied().unwrap_or(NONE),
+        })
+        .collect();
+    let outputs = owners
+        .into_iter()
+        .zip(needs_end.iter().map(|&b| b != 0))
+        .collect();
+    index.dfa = Dfa::from_parts(records, syms, targets, outputs);
     Some(index)
 }
 
@@ -198,16 +215,22 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
 
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    /// `n` u32s (the bytes are there before anything is allocated).
+    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+        let raw = self.take(n.checked_mul(4)?)?;
+        Some(
+            raw.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
     }
 }
 
@@ -272,13 +295,14 @@ mod tests {
                 }
             }
         }
-        // Edges out of order: refused.
-        let edges_at = bytes.len() - 12 * index.dfa.edge_count();
+        // A state's edges out of order: refused (the root's first two symbols swapped).
+        assert!(index.dfa.edges(0).count() >= 2);
+        let syms_at = bytes.len() - 8 * index.dfa.edge_count();
         let mut swapped = bytes.clone();
-        let (a, b) = (edges_at, edges_at + 12);
-        let first: Vec<u8> = swapped[a..a + 12].to_vec();
-        swapped.copy_within(b..b + 12, a);
-        swapped[b..b + 12].copy_from_slice(&first);
+        let (a, b) = (syms_at, syms_at + 4);
+        let first: Vec<u8> = swapped[a..a + 4].to_vec();
+        swapped.copy_within(b..b + 4, a);
+        swapped[b..b + 4].copy_from_slice(&first);
         assert!(decode(&swapped).is_none());
     }
 }
