@@ -253,22 +253,17 @@ fn configure<S: Configurable>(
     Ok(())
 }
 
-/// The values a rule file gives the settings a config may change, for `exlint config`.
 /// A rule file's own values for its kind's settings, by key.
 type FileSettings = Vec<(String, toml::Value)>;
 
+/// The values a rule file gives the settings a config may change, for `exlint config`.
 fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> FileSettings {
-    let check = doc
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == "check")
-        .map(|(_, v)| v.get_ref());
-    let Some(toml::de::DeValue::Table(check)) = check else {
+    let Some(check) = check_table(doc) else {
         return Vec::new();
     };
     keys.iter()
         .filter_map(|&key| {
-            let (_, value) = check.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+            let value = check.get(key)?;
             let value =
                 toml::Value::deserialize(toml::de::ValueDeserializer::from(value.clone())).ok()?;
             Some((key.to_owned(), value))
@@ -276,13 +271,20 @@ fn file_settings(doc: &Spanned<toml::de::DeTable>, keys: &[&str]) -> FileSetting
         .collect()
 }
 
+/// The `[check]` table of a parsed rule file, if it has one.
+fn check_table<'a, 'i>(
+    doc: &'a Spanned<toml::de::DeTable<'i>>,
+) -> Option<&'a toml::de::DeTable<'i>> {
+    match doc.get_ref().get("check")?.get_ref() {
+        toml::de::DeValue::Table(check) => Some(check),
+        _ => None,
+    }
+}
+
 /// `[check] kind` of a parsed rule file when it is there as a string: the usual case, read
 /// without deserializing the file. `None` otherwise (`probe_kind` says what is wrong).
 fn check_kind(doc: &Spanned<toml::de::DeTable>) -> Option<Spanned<String>> {
-    let toml::de::DeValue::Table(check) = doc.get_ref().get("check")?.get_ref() else {
-        return None;
-    };
-    let kind = check.get("kind")?;
+    let kind = check_table(doc)?.get("kind")?;
     match kind.get_ref() {
         toml::de::DeValue::String(name) => {
             Some(Spanned::new(kind.span(), name.as_ref().to_owned()))
