@@ -442,27 +442,32 @@ fn run_split(jobs: &mut [Job<'_>], threads: usize) {
     }
     let total: usize = jobs.iter().map(|j| j.1.len()).sum();
     let share = total.div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        let mut rest = jobs;
-        let mut others = Vec::new();
-        while !rest.is_empty() {
-            let (mut n, mut spans) = (0, 0);
-            while n < rest.len() && (n == 0 || spans < share) {
-                spans += rest[n].1.len();
-                n += 1;
-            }
-            let (run, tail) = rest.split_at_mut(n);
-            rest = tail;
-            if rest.is_empty() {
-                copy(run);
-            } else {
-                others.push(s.spawn(move || copy(run)));
-            }
+    let mut runs = Vec::with_capacity(threads.max(1));
+    let mut rest = jobs;
+    while !rest.is_empty() {
+        let (mut n, mut spans) = (0, 0);
+        while n < rest.len() && (n == 0 || spans < share) {
+            spans += rest[n].1.len();
+            n += 1;
         }
-        for other in others {
-            other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (run, tail) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = tail;
+        runs.push(run);
+    }
+    // Each thread takes runs until none is left; the calling thread takes part, so every run is
+    // copied before this returns.
+    let threads = threads.min(runs.len());
+    let queue = std::sync::Mutex::new(runs);
+    crate::par::broadcast(threads, &|| {
+        loop {
+            let run = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop();
+            match run {
+                Some(run) => copy(run),
+                None => break,
+            }
         }
     });
 }

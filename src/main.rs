@@ -34,6 +34,7 @@ const EXIT_LSP_NO_SHUTDOWN: u8 = 1;
 
 fn main() -> ExitCode {
     exlint::alloc::no_huge_pages();
+    exlint::par::warm_up();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,8 +1,15 @@
 //! Work spread over the machine's cores: the one place that asks how many there are, and a
 //! parallel `map` for lists of independent jobs (rule files to compile, drafts to lint).
+//!
+//! The work runs on helper threads kept for the whole process (`Pool`), not on threads started
+//! for each step: a run goes through several parallel steps a millisecond or two apart
+//! (start-up, a long draft's pieces, its findings, the copy of its lists), and on a busy virtual
+//! machine a fresh thread often started a millisecond or more late, where a parked helper wakes
+//! in microseconds.
 
-use std::sync::OnceLock;
+use std::any::Any;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// How many cores this process may use (its CPU quota, where one is set). Asked once: on Linux
 /// the answer comes from reading cgroup files.
@@ -65,26 +72,19 @@ pub fn map_with<T: Sync, S, R: Send>(
         done
     };
     let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    let mut place = |done: Vec<(usize, R)>| {
-        for (i, r) in done {
-            slots[i] = Some(r);
-        }
-    };
     let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        place(work());
-    } else {
-        std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-            place(work());
-            for helper in helpers {
-                place(
-                    helper
-                        .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                );
-            }
-        });
+    let results = Mutex::new(Vec::with_capacity(threads));
+    broadcast(threads, &|| {
+        let done = work();
+        lock(&results).push(done);
+    });
+    for (i, r) in results
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+    {
+        slots[i] = Some(r);
     }
     slots
         .into_iter()
@@ -92,9 +92,217 @@ pub fn map_with<T: Sync, S, R: Send>(
         .collect()
 }
 
+/// Run `job` on this thread and on up to `threads - 1` others at once, and return when every
+/// run has returned. `job` is meant to take its work from a shared queue: a helper that comes
+/// late (or not at all, when the pool is busy with another caller's job) leaves more for the
+/// others, so the job must be correct however many threads run it, one included. A panic in any
+/// run is raised again here, once all have returned.
+pub fn broadcast(threads: usize, job: &(dyn Fn() + Sync)) {
+    let wanted = threads.saturating_sub(1);
+    if wanted == 0 {
+        job();
+        return;
+    }
+    match Pool::get().and_then(|pool| pool.try_broadcast(threads, job)) {
+        Some(()) => {}
+        // The pool is lent out (a job that itself runs a parallel step, or another caller):
+        // threads of our own, for this step only.
+        None => std::thread::scope(|scope| {
+            let others: Vec<_> = (0..wanted).map(|_| scope.spawn(job)).collect();
+            let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            for other in others {
+                if let Err(panic) = other.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            if let Err(panic) = mine {
+                std::panic::resume_unwind(panic);
+            }
+        }),
+    }
+}
+
+/// Start the helper threads now, ahead of the first parallel step, so they are up by then.
+pub fn warm_up() {
+    let _ = Pool::get();
+}
+
+/// The process's helper threads, `cores() - 1` of them, lent to one caller at a time.
+struct Pool {
+    helpers: usize,
+    /// Held by the caller the pool is lent to, for the whole job.
+    lent: Mutex<()>,
+    state: Mutex<Lending>,
+    /// Helpers wait here for a job.
+    wake: Condvar,
+    /// The lender waits here for the helpers running its job.
+    done: Condvar,
+}
+
+/// The job on offer and who is running it.
+struct Lending {
+    generation: u64,
+    /// The job, valid while `Pool::run` has not returned (it waits for every run to end).
+    job: Option<&'static (dyn Fn() + Sync)>,
+    /// How many more helpers may start it.
+    open: usize,
+    /// How many helpers are running it.
+    running: usize,
+    /// The first panic of a helper's run.
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+/// Proof that the pool is lent to this caller (`Pool::lend`).
+struct Lent<'p> {
+    _guard: MutexGuard<'p, ()>,
+    wanted: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No code holding these locks can panic (a job runs with none held), so a poisoned lock
+    // holds a consistent value.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Pool {
+    /// The process's pool, its helpers started on first use; `None` on one core, or when a
+    /// thread cannot be started (each parallel step then starts threads of its own).
+    fn get() -> Option<&'static Pool> {
+        static POOL: OnceLock<Option<&'static Pool>> = OnceLock::new();
+        *POOL.get_or_init(|| Pool::start(cores().saturating_sub(1)))
+    }
+
+    /// A pool of `helpers` threads, kept until the process ends; `None` when there are none.
+    fn start(helpers: usize) -> Option<&'static Pool> {
+        if helpers == 0 {
+            return None;
+        }
+        let pool = Pool::new(helpers);
+        let mut started = 0;
+        for n in 0..helpers {
+            let spawned = std::thread::Builder::new()
+                .name(format!("exlint-{}", n + 1))
+                .spawn(move || pool.help());
+            started += usize::from(spawned.is_ok());
+        }
+        (started == helpers).then_some(pool)
+    }
+
+    /// A pool for `helpers` threads, none started yet.
+    fn new(helpers: usize) -> &'static Pool {
+        Box::leak(Box::new(Pool {
+            helpers,
+            lent: Mutex::new(()),
+            state: Mutex::new(Lending {
+                generation: 0,
+                job: None,
+                open: 0,
+                running: 0,
+                panic: None,
+            }),
+            wake: Condvar::new(),
+            done: Condvar::new(),
+        }))
+    }
+
+    /// `broadcast` on this pool: `None` (and `job` not run) when it is lent out already.
+    fn try_broadcast(&self, threads: usize, job: &(dyn Fn() + Sync)) -> Option<()> {
+        let lent = self.lend(threads.saturating_sub(1))?;
+        self.run(lent, job);
+        Some(())
+    }
+
+    /// Lend the pool to this caller for `wanted` helpers; `None` when it is lent already.
+    fn lend(&self, wanted: usize) -> Option<Lent<'_>> {
+        let guard = match self.lent.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(Lent {
+            _guard: guard,
+            wanted: wanted.min(self.helpers),
+        })
+    }
+
+    /// Put `job` up for the helpers, run it here too, then wait for the helpers that took it.
+    fn run(&self, lent: Lent<'_>, job: &(dyn Fn() + Sync)) {
+        // SAFETY: only the lifetime is changed. The job is withdrawn below (`open = 0`, `job =
+        // None`) before this function returns or unwinds past the wait, and the wait lasts until
+        // no helper is running it; a helper only calls it after taking it from `state` while
+        // `open > 0`. So no call to `job` outlives this function.
+        let job_static: &'static (dyn Fn() + Sync) =
+            unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(job) };
+        {
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.job = Some(job_static);
+            state.open = lent.wanted;
+        }
+        self.wake.notify_all();
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        let theirs = {
+            let mut state = lock(&self.state);
+            // A helper that has not started by now would find the work taken: it need not start.
+            state.open = 0;
+            while state.running > 0 {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            state.job = None;
+            state.panic.take()
+        };
+        drop(lent);
+        if let Some(panic) = theirs {
+            std::panic::resume_unwind(panic);
+        }
+        if let Err(panic) = mine {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    /// A helper's life: wait for a job, run it, and again.
+    fn help(&self) {
+        let mut seen = 0;
+        loop {
+            let job = {
+                let mut state = lock(&self.state);
+                while state.generation == seen {
+                    state = self
+                        .wake
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                seen = state.generation;
+                if state.open == 0 {
+                    continue;
+                }
+                state.open -= 1;
+                state.running += 1;
+                state.job
+            };
+            let result = match job {
+                Some(job) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)),
+                None => Ok(()),
+            };
+            let mut state = lock(&self.state);
+            if let Err(panic) = result {
+                state.panic.get_or_insert(panic);
+            }
+            state.running -= 1;
+            if state.running == 0 {
+                self.done.notify_all();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn results_keep_the_items_order() {
@@ -143,6 +351,145 @@ mod tests {
         });
         assert_eq!(out.len(), 100);
         assert_eq!(calls.load(Ordering::Relaxed), 100);
+    }
+
+    /// Wait until `count` reaches `n` (or give up after a while, so a broken pool fails the
+    /// test instead of hanging it).
+    fn wait_for(count: &AtomicUsize, n: usize) -> bool {
+        let since = Instant::now();
+        while count.load(Ordering::SeqCst) < n {
+            if since.elapsed() > Duration::from_secs(20) {
+                return false;
+            }
+            std::thread::yield_now();
+        }
+        true
+    }
+
+    /// A pool's helper runs the job alongside the caller: both are inside it at once.
+    #[test]
+    fn a_pool_runs_the_job_on_its_helpers_too() {
+        let pool = Pool::start(2).expect("threads start");
+        for _ in 0..50 {
+            let inside = AtomicUsize::new(0);
+            let met = AtomicUsize::new(0);
+            let ran = pool.try_broadcast(3, &|| {
+                inside.fetch_add(1, Ordering::SeqCst);
+                if wait_for(&inside, 3) {
+                    met.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            assert_eq!(ran, Some(()));
+            assert_eq!(met.load(Ordering::SeqCst), 3, "three threads at once");
+        }
+    }
+
+    /// The caller does not wait for a helper that has not started when its own run is over:
+    /// it withdraws the job, and a helper that comes later never runs it.
+    #[test]
+    fn a_late_helper_is_not_waited_for() {
+        let pool = Pool::new(1);
+        let runs = AtomicUsize::new(0);
+        // No helper thread yet: the caller runs the job alone and returns.
+        let ran = pool.try_broadcast(2, &|| {
+            runs.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!((ran, runs.load(Ordering::SeqCst)), (Some(()), 1));
+        // The helper comes up late: it finds the job withdrawn, and takes the next one.
+        std::thread::spawn(move || pool.help());
+        let met = AtomicUsize::new(0);
+        pool.try_broadcast(2, &|| {
+            met.fetch_add(1, Ordering::SeqCst);
+            wait_for(&met, 2);
+        })
+        .expect("the pool is free");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the old job ran again");
+        assert_eq!(met.into_inner(), 2);
+    }
+
+    /// Only one caller at a time has the pool; others are told so (and `broadcast` then starts
+    /// threads of its own), so a job that runs a parallel step of its own cannot deadlock.
+    #[test]
+    fn a_lent_pool_refuses_a_second_caller() {
+        let pool = Pool::start(1).expect("threads start");
+        let (outer, inner) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        pool.try_broadcast(2, &|| {
+            outer.fetch_add(1, Ordering::SeqCst);
+            assert_eq!(pool.try_broadcast(2, &|| {}), None);
+            // The public entry point still does the work (on the process's pool, or on threads
+            // of its own when another run has that).
+            broadcast(2, &|| {
+                inner.fetch_add(1, Ordering::SeqCst);
+            });
+        })
+        .expect("the pool is free");
+        let (outer, inner) = (outer.into_inner(), inner.into_inner());
+        assert!(
+            (1..=2).contains(&outer) && inner >= outer,
+            "{outer} {inner}"
+        );
+        // Free again once the job is over.
+        assert_eq!(pool.try_broadcast(2, &|| {}), Some(()));
+    }
+
+    /// Nested parallel maps (a job that maps again) finish with every result in place.
+    #[test]
+    fn nested_maps_finish() {
+        let outer: Vec<usize> = (0..8).collect();
+        let sums = map(&outer, |&i| {
+            let inner: Vec<usize> = (0..100).map(|j| i * 100 + j).collect();
+            map(&inner, |&x| x).iter().sum::<usize>()
+        });
+        let expected: Vec<usize> = (0..8)
+            .map(|i| (0..100).map(|j| i * 100 + j).sum())
+            .collect();
+        assert_eq!(sums, expected);
+    }
+
+    /// A panic on a helper reaches the caller, after every run has ended, and the pool works
+    /// on afterwards.
+    #[test]
+    fn a_helpers_panic_reaches_the_caller_and_the_pool_goes_on() {
+        let pool = Pool::start(1).expect("threads start");
+        let caller = std::thread::current().id();
+        let entered = AtomicUsize::new(0);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.try_broadcast(2, &|| {
+                entered.fetch_add(1, Ordering::SeqCst);
+                // Both runs meet, so the helper's run is certain to happen.
+                wait_for(&entered, 2);
+                if std::thread::current().id() != caller {
+                    panic!("from the helper");
+                }
+            })
+        }));
+        let panic = caught.expect_err("the helper's panic is raised again");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"from the helper"));
+        let runs = AtomicUsize::new(0);
+        pool.try_broadcast(2, &|| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            wait_for(&runs, 2);
+        })
+        .expect("the pool is free");
+        assert_eq!(runs.into_inner(), 2);
+    }
+
+    /// Many callers on many threads share the process's pool (or fall back to threads of their
+    /// own) and each gets its own results.
+    #[test]
+    fn callers_on_several_threads_each_get_their_results() {
+        std::thread::scope(|s| {
+            for t in 0..4usize {
+                s.spawn(move || {
+                    for round in 0..50usize {
+                        let items: Vec<usize> = (0..37).collect();
+                        let out = map(&items, |&i| i * t + round);
+                        let expected: Vec<usize> = items.iter().map(|&i| i * t + round).collect();
+                        assert_eq!(out, expected);
+                    }
+                });
+            }
+        });
     }
 
     #[test]
