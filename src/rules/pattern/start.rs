@@ -8,7 +8,7 @@
 //! few times per thousand bytes. `StartFilter` knows each possible first byte and, for each, the
 //! bytes that may come second; the search tries the regex (anchored) only where both fit.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind};
 use regex_syntax::utf8::Utf8Sequences;
 
 use crate::text::swar::{self, HIGH};
@@ -92,6 +92,14 @@ struct Starts {
     next: Box<[Bytes; 256]>,
 }
 
+/// The state of one pattern's analysis (`Starts::of`).
+struct Walk<'h> {
+    /// How many more parts it may look at.
+    budget: usize,
+    /// The Unicode classes met so far, and what each can start with.
+    classes: Vec<(&'h ClassUnicode, Starts)>,
+}
+
 /// Past this many parts of a pattern the analysis gives up (a huge alternation): no filter.
 const MAX_NODES: usize = 1024;
 
@@ -132,8 +140,8 @@ impl Starts {
         }
     }
 
-    fn of(hir: &Hir, budget: &mut usize) -> Option<Starts> {
-        *budget = budget.checked_sub(1)?;
+    fn of<'h>(hir: &'h Hir, walk: &mut Walk<'h>) -> Option<Starts> {
+        walk.budget = walk.budget.checked_sub(1)?;
         let starts = match hir.kind() {
             HirKind::Empty | HirKind::Look(_) => Starts::empty(),
             HirKind::Literal(literal) => match *literal.0 {
@@ -157,6 +165,11 @@ impl Starts {
                 starts
             }
             HirKind::Class(Class::Unicode(class)) => {
+                // A class met before (`\p{Lu}` twice in one pattern) is not walked again: a
+                // big class is most of a pattern's analysis.
+                if let Some((_, known)) = walk.classes.iter().find(|(c, _)| *c == class) {
+                    return Some(known.clone());
+                }
                 let mut starts = Starts::nothing();
                 for r in class.ranges() {
                     for seq in Utf8Sequences::new(r.start(), r.end()) {
@@ -171,11 +184,12 @@ impl Starts {
                         }
                     }
                 }
+                walk.classes.push((class, starts.clone()));
                 starts
             }
-            HirKind::Capture(capture) => Starts::of(&capture.sub, budget)?,
+            HirKind::Capture(capture) => Starts::of(&capture.sub, walk)?,
             HirKind::Repetition(rep) => {
-                let mut sub = Starts::of(&rep.sub, budget)?;
+                let mut sub = Starts::of(&rep.sub, walk)?;
                 if rep.max == Some(0) {
                     Starts::empty()
                 } else {
@@ -191,14 +205,14 @@ impl Starts {
             HirKind::Concat(parts) => {
                 let mut acc = Starts::empty();
                 for part in parts {
-                    acc = acc.then(Starts::of(part, budget)?);
+                    acc = acc.then(Starts::of(part, walk)?);
                 }
                 acc
             }
             HirKind::Alternation(alternatives) => {
                 let mut acc = Starts::nothing();
                 for alternative in alternatives {
-                    acc.absorb(&Starts::of(alternative, budget)?);
+                    acc.absorb(&Starts::of(alternative, walk)?);
                 }
                 acc
             }
@@ -265,8 +279,11 @@ impl StartFilter {
     /// it can start inside ordinary prose (two lowercase letters or spaces in a row); or its
     /// bytes are too scattered to test eight at a time.
     pub fn of(hir: &Hir) -> Option<StartFilter> {
-        let mut budget = MAX_NODES;
-        let starts = Starts::of(hir, &mut budget)?;
+        let mut walk = Walk {
+            budget: MAX_NODES,
+            classes: Vec::new(),
+        };
+        let starts = Starts::of(hir, &mut walk)?;
         if starts.empty || starts.first.is_empty() {
             return None;
         }
