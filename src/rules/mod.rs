@@ -328,7 +328,7 @@ pub struct CompileCx<'a> {
 struct FilePhrases {
     /// (phrase, its span in the file, its owner in the file, the words it adds toward the
     /// automaton's size bound: `PhraseIndex::check`).
-    list: Vec<(String, Range<usize>, u32, usize)>,
+    list: Vec<(String, Range<usize>, u32, phrase::Checked)>,
     /// Owners handed out.
     owners: u32,
 }
@@ -351,11 +351,11 @@ impl CompileCx<'_> {
             return Err(self.whole_check("`phrases` is empty"));
         }
         for p in phrases {
-            let words = PhraseIndex::check(p.get_ref())
+            let checked = PhraseIndex::check(p.get_ref())
                 .map_err(|e| self.error(p.span(), format!("bad phrase: {e}")))?;
             self.phrases
                 .list
-                .push((p.get_ref().clone(), p.span(), owner, words));
+                .push((p.get_ref().clone(), p.span(), owner, checked));
         }
         Ok(owner)
     }
@@ -777,12 +777,10 @@ impl RuleSet {
             // The phrases checked before any error in the file go first: a file-by-file compile
             // added each as it went, so crossing the size bound there is the first error.
             let (rule, file_phrases) = compiled;
-            for (text, span, owner, words) in &file_phrases.list {
+            for (text, span, owner, checked) in file_phrases.list {
                 phrases
-                    .insert_checked(text, *words, next_owner + owner, &lexicon)
-                    .map_err(|e| {
-                        SourceError::at(path, source, span.clone(), format!("bad phrase: {e}"))
-                    })?;
+                    .insert_checked(text, checked, next_owner + owner, &lexicon)
+                    .map_err(|e| SourceError::at(path, source, span, format!("bad phrase: {e}")))?;
             }
             let mut rule = rule?;
             rule.check.shift_owners(next_owner);

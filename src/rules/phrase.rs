@@ -201,6 +201,16 @@ impl PhraseCheck {
 
 type Sym = u32;
 
+/// What `PhraseIndex::check` found out about a phrase, for `PhraseIndex::insert_checked`.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked {
+    /// The words it adds toward the automaton's size bound (0 for a phrase the built-in
+    /// snapshot was made from, which is known to fit).
+    words: usize,
+    /// Its text's hash (`fnv1a`), worked out once where it is checked, on the file's thread.
+    hash: u64,
+}
+
 /// One piece of a parsed phrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
@@ -1014,31 +1024,34 @@ impl PhraseIndex {
     /// Add a phrase for `owner`, normalizing its words through `lexicon`. The NFA grows by one node
     /// per word of the phrase, never by listing every combination of its alternatives.
     pub fn insert(&mut self, text: &str, owner: u32, lexicon: &Lexicon) -> Result<(), String> {
-        let words = PhraseIndex::check(text)?;
-        self.insert_checked(text, words, owner, lexicon)
+        let checked = PhraseIndex::check(text)?;
+        self.insert_checked(text, checked, owner, lexicon)
     }
 
     /// Check one phrase on its own (no index needed, so rule files can be checked on several
-    /// threads): `Ok` with the words it adds toward the size bound, for `insert_checked` (0 for
-    /// a phrase the built-in snapshot was made from, which is known to fit), or what is wrong.
-    pub fn check(text: &str) -> Result<usize, String> {
+    /// threads): what `insert_checked` needs of it, or what is wrong.
+    pub fn check(text: &str) -> Result<Checked, String> {
+        let hash = fnv1a(text.as_bytes());
         // A phrase the built-in snapshot was made from is known to be well-formed: skip the check
         // (parsing every built-in phrase is a large part of start-up). Others are checked now, so
         // an error points at the phrase; the automaton is built (or loaded) by `finish`.
-        if snapshot::known_phrase(fnv1a(text.as_bytes())) {
-            return Ok(0);
-        }
-        check_shape(&parse_phrase(text)?.items)
+        let words = if snapshot::known_phrase(hash) {
+            0
+        } else {
+            check_shape(&parse_phrase(text)?.items)?
+        };
+        Ok(Checked { words, hash })
     }
 
-    /// `insert` a phrase that `check` passed with `words`.
+    /// `insert` a phrase that `check` passed. The text is moved in, not copied.
     pub fn insert_checked(
         &mut self,
-        text: &str,
-        words: usize,
+        text: impl Into<Box<str>>,
+        checked: Checked,
         owner: u32,
         lexicon: &Lexicon,
     ) -> Result<(), String> {
+        let Checked { words, hash } = checked;
         self.pending_words += words;
         if self.pending_words > MAX_NFA_NODES {
             return Err(format!(
@@ -1047,7 +1060,7 @@ impl PhraseIndex {
         }
         let mut h = Fnv(self.key);
         h.write_u64(lexicon.fingerprint());
-        h.write_u64(fnv1a(text.as_bytes()));
+        h.write_u64(hash);
         h.write_u32(owner);
         self.key = h.finish();
         self.pending.push((text.into(), owner));
