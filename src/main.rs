@@ -34,7 +34,6 @@ const EXIT_LSP_NO_SHUTDOWN: u8 = 1;
 
 fn main() -> ExitCode {
     exlint::alloc::no_huge_pages();
-    exlint::par::warm_up();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -44,6 +43,11 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // A check's start-up is parallel: its helper threads start now, while the config is found.
+    // (Other commands start them on first use, if ever.)
+    if matches!(cli.command, Command::Check(_)) {
+        exlint::par::warm_up();
+    }
     let color = use_color(cli.color);
     let result = match &cli.command {
         Command::Check(args) => check(args, color),
