@@ -93,6 +93,21 @@ fn lint_draft_of_bytes(bencher: Bencher, len: usize) {
         });
 }
 
+/// The size of the comparison's 1 MB corpus, where exlint is measured against proselint: long
+/// enough to be linted in parts on every core, short enough that each thread's first part (every
+/// spelling new to its view) and the steps between the parts are a good share of the time.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn lint_1_mb(bencher: Bencher) {
+    let rules = &*RULES;
+    let text = text_of(1_000_000);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| {
+            let draft = Draft::new(black_box(text.as_str()));
+            lint(&draft, rules).len()
+        });
+}
+
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn lint_10_mb(bencher: Bencher) {
     let rules = &*RULES;
