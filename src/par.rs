@@ -152,12 +152,6 @@ struct Lending {
     panic: Option<Box<dyn Any + Send>>,
 }
 
-/// Proof that the pool is lent to this caller (`Pool::lend`).
-struct Lent<'p> {
-    _guard: MutexGuard<'p, ()>,
-    wanted: usize,
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No code holding these locks can panic (a job runs with none held), so a poisoned lock
     // holds a consistent value.
@@ -205,39 +199,26 @@ impl Pool {
         }))
     }
 
-    /// `broadcast` on this pool: `None` (and `job` not run) when it is lent out already.
+    /// `broadcast` on this pool: put `job` up for the helpers, run it here too, then wait for
+    /// the helpers that took it. `None` (and `job` not run) when the pool is lent to another
+    /// caller already: one job at a time.
     fn try_broadcast(&self, threads: usize, job: &(dyn Fn() + Sync)) -> Option<()> {
-        let lent = self.lend(threads.saturating_sub(1))?;
-        self.run(lent, job);
-        Some(())
-    }
-
-    /// Lend the pool to this caller for `wanted` helpers; `None` when it is lent already.
-    fn lend(&self, wanted: usize) -> Option<Lent<'_>> {
-        let guard = match self.lent.try_lock() {
+        let lent = match self.lent.try_lock() {
             Ok(guard) => guard,
             Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => return None,
         };
-        Some(Lent {
-            _guard: guard,
-            wanted: wanted.min(self.helpers),
-        })
-    }
-
-    /// Put `job` up for the helpers, run it here too, then wait for the helpers that took it.
-    fn run(&self, lent: Lent<'_>, job: &(dyn Fn() + Sync)) {
         // SAFETY: only the lifetime is changed. The job is withdrawn below (`open = 0`, `job =
-        // None`) before this function returns or unwinds past the wait, and the wait lasts until
+        // None`) before this returns or unwinds past the wait, and the wait lasts until
         // no helper is running it; a helper only calls it after taking it from `state` while
-        // `open > 0`. So no call to `job` outlives this function.
+        // `open > 0`. So no call to `job` outlives this call.
         let job_static: &'static (dyn Fn() + Sync) =
             unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(job) };
         {
             let mut state = lock(&self.state);
             state.generation += 1;
             state.job = Some(job_static);
-            state.open = lent.wanted;
+            state.open = threads.saturating_sub(1).min(self.helpers);
         }
         self.wake.notify_all();
         let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
@@ -254,6 +235,8 @@ impl Pool {
             state.job = None;
             state.panic.take()
         };
+        // Free for the next caller before any panic is raised again (a guard dropped while
+        // unwinding would poison the lock).
         drop(lent);
         if let Some(panic) = theirs {
             std::panic::resume_unwind(panic);
@@ -261,6 +244,7 @@ impl Pool {
         if let Err(panic) = mine {
             std::panic::resume_unwind(panic);
         }
+        Some(())
     }
 
     /// A helper's life: wait for a job, run it, and again.
