@@ -13,8 +13,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// them on its arenas (`MADV_HUGEPAGE`), so the first touch of each fresh region zeroes 2 MiB:
 /// 40% of a one-draft run's CPU time, for no gain at a usual draft's size (a long draft turns
 /// them back on: `wants_huge_pages`). The kernel checks the flag when a page is first touched,
-/// so calling this first thing in `main` covers the arenas mimalloc set up before it. Does
-/// nothing on other systems.
+/// so it covers arenas mimalloc set up before the call, but not pages touched before it: the
+/// binary calls it from `.init_array`, before the Rust runtime's first allocation. Does nothing
+/// on other systems.
 pub fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: `prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)` takes integers only and reads or writes no

@@ -1203,3 +1203,33 @@ fn the_disable_rule_fix_writes_a_config_the_loader_accepts() {
     assert_eq!(codes(&c.diagnostics(&lone, 1)), ["begging", "shouting"]);
     assert_eq!(c.shut_down(), 0);
 }
+
+/// The server keeps to small pages from its first allocation on (`exlint::alloc::no_huge_pages`,
+/// called from `.init_array`): a short draft's lint gains nothing from 2 MiB pages, and each one
+/// costs a 2 MiB zeroing. Called from `main` instead, it came after the Rust runtime's first
+/// allocation, which had already put two huge pages in mimalloc's arena.
+#[cfg(target_os = "linux")]
+#[test]
+fn no_huge_pages_from_the_first_allocation_on() {
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
+    if thp.as_deref().map_or(true, |s| s.contains("[never]")) {
+        eprintln!("skipped: transparent huge pages are off on this machine");
+        return;
+    }
+    let (mut c, _) = Client::initialize(json!({}));
+    c.open(URI, "plaintext", "we need to talk. please come back");
+    assert!(!c.diagnostics(URI, 1).is_empty());
+    let rollup = std::fs::read_to_string(format!("/proc/{}/smaps_rollup", c.child.id())).unwrap();
+    let huge = rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("AnonHugePages:"))
+        .map(|kb| {
+            kb.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .unwrap()
+        });
+    assert_eq!(huge, Some(0), "{rollup}");
+    assert_eq!(c.shut_down(), 0);
+}
