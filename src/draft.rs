@@ -234,7 +234,13 @@ impl Draft {
             &indices,
             &indices,
             threads,
-            || (NormalizedView::default(), S::default()),
+            // Each thread's view has room for the spellings of its share of the text.
+            || {
+                (
+                    NormalizedView::with_room_for(body.len() / threads),
+                    S::default(),
+                )
+            },
             |(view, state), &i| {
                 let (from, to) = (cuts[i], cuts[i + 1]);
                 Piece::compute_in(view, &body[from..to], lexicon, |v| also(state, v, from..to))

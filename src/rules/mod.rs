@@ -943,7 +943,8 @@ impl RuleSet {
                     .prepare_in_pieces(&self.lexicon, threads, parts, piece_work, text_rules)
                     .map(|(parts, text_found)| {
                         let mut per_piece = Vec::with_capacity(parts.len());
-                        let mut all = Vec::new();
+                        let mut all =
+                            Vec::with_capacity(parts.iter().map(|(_, (f, _))| f.len()).sum());
                         for (at, (found, reports)) in parts {
                             all.extend(found.into_iter().map(|f| f.shifted(at)));
                             per_piece.extend(reports);

@@ -1320,13 +1320,22 @@ impl Syms {
             return;
         }
         let syms = self;
-        syms.forms.reserve(new);
-        syms.starts.reserve(new);
-        syms.single.reserve(new);
-        syms.next.reserve(new);
-        syms.first.reserve(new);
-        syms.readings.reserve(new);
-        syms.words.reserve(new + new / 4);
+        // As much room as the view has (`NormalizedView::with_room_for`): a long draft's pieces
+        // add forms piece by piece, and growing by copying touched fresh memory each time.
+        let (form_room, reading_room, word_room) = view.room();
+        let forms = form_room.max(n) - from;
+        syms.forms.reserve(forms);
+        syms.starts.reserve(forms);
+        syms.single.reserve(forms);
+        syms.next.reserve(forms);
+        syms.first.reserve(forms);
+        syms.readings
+            .reserve(reading_room.saturating_sub(syms.readings.len()).max(new));
+        syms.words.reserve(
+            word_room
+                .saturating_sub(syms.words.len())
+                .max(new + new / 4),
+        );
         // Forms share words ("u" and "you"): look each distinct word up (and try to repair it)
         // once.
         let mut seen: HashMap<&str, Sym> =
@@ -1519,6 +1528,37 @@ r = "are"
                 text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
             })
             .collect()
+    }
+
+    /// The symbols worked out per form get as much room as the view has for its forms
+    /// (`NormalizedView::with_room_for`): a view rebuilt piece after piece adds forms each time,
+    /// and the lists are not copied to grow.
+    #[test]
+    fn kept_symbols_take_the_views_room() {
+        let lex = lexicon();
+        let mut index = PhraseIndex::new();
+        index.insert("pls come back", 0, &lex).unwrap();
+        index.finish(&lex).unwrap();
+        let pieces: Vec<String> = (0..3)
+            .map(|p| (0..1_000).map(|i| format!("w{} ", p * 1_000 + i)).collect())
+            .collect();
+        let mut view = NormalizedView::with_room_for(pieces.iter().map(String::len).sum());
+        let mut resolved = Resolved::default();
+        let mut room = None;
+        for piece in &pieces {
+            view.rebuild_on(piece, 0, &crate::text::words(piece, 0), &lex);
+            assert!(index.find_with(&view, &mut resolved).is_empty());
+            let syms = &resolved.syms;
+            let now = (
+                syms.forms.capacity(),
+                syms.next.capacity(),
+                syms.readings.capacity(),
+                syms.words.capacity(),
+            );
+            assert!(now.0 >= view.room().0 && now.2 >= view.room().1 && now.3 >= view.room().2);
+            assert_eq!(*room.get_or_insert(now), now);
+        }
+        assert_eq!(resolved.syms.forms.len(), 3_000);
     }
 
     /// Symbols kept across calls serve a view rebuilt over one text after another, and start
