@@ -277,12 +277,19 @@ pub fn read_limited(
         export,
     };
     let peek = limits.peek();
-    // A file's size is known: room for all of it and the read that finds its end, so a small
-    // draft is one read and one empty read.
-    let mut bytes = match len {
-        Some(n) if n < peek => Vec::with_capacity(n as usize + 1),
-        _ => Vec::new(),
-    };
+    // A file's size is known and within both limits: room for all of it and the read that finds
+    // its end, so a draft is one read and one empty read. Past a limit, room for the peek only:
+    // a file far too big costs next to nothing.
+    let mut bytes = Vec::new();
+    if let Some(n) = len {
+        let room = if n < peek || n <= limits.draft.min(limits.export) {
+            n
+        } else {
+            peek
+        };
+        // Only a hint, as below.
+        let _ = bytes.try_reserve_exact(usize::try_from(room.saturating_add(1)).unwrap_or(0));
+    }
     (&mut reader)
         .take(peek)
         .read_to_end(&mut bytes)
@@ -535,6 +542,42 @@ mod tests {
             read_limited(&b"12345"[..], one(5), Some(5), "d").unwrap(),
             b"12345"
         );
+    }
+
+    /// A file whose size is known and within both limits is read into one buffer of its size
+    /// (and the byte that finds its end): no growing by copying, and no fresh pages touched
+    /// for the copies. Past a limit, only the peek gets room.
+    #[test]
+    fn a_known_size_within_the_limits_is_read_into_one_buffer() {
+        /// A reader that keeps the room offered to its first read.
+        struct Counted<'a>(&'a [u8], Option<usize>);
+        impl std::io::Read for Counted<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1.get_or_insert(buf.len());
+                self.0.read(buf)
+            }
+        }
+        let text = "i miss you\n".repeat(20_000);
+        assert!(text.len() > PEEK);
+        let mut reader = Counted(text.as_bytes(), None);
+        let read = read_limited(
+            &mut reader,
+            SizeLimits::DEFAULT,
+            Some(text.len() as u64),
+            "d.txt",
+        )
+        .unwrap();
+        assert_eq!(read, text.as_bytes());
+        assert_eq!(read.capacity(), text.len() + 1);
+        // Reading starts into the room made (an empty buffer starts with a 32-byte probe).
+        assert!(reader.1 >= Some(8 * 1024), "{:?}", reader.1);
+        // A size past the draft limit (the export limit is higher): room for the peek first.
+        let limits = SizeLimits {
+            draft: 100_000,
+            export: 1 << 20,
+        };
+        let read = read_limited(text.as_bytes(), limits, Some(text.len() as u64), "d.txt");
+        assert!(matches!(read, Err(InputError::TooLarge { .. })));
     }
 
     /// An input read ahead of its limits and checked afterwards meets the same fate as one
