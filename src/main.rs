@@ -695,10 +695,10 @@ fn explain(id: &str, args: &ConfigArgs) -> io::Result<u8> {
     )?;
     writeln!(out, "From the guide: {}", m.guide)?;
     writeln!(out)?;
-    writeln!(out, "{}", m.description.trim_end())?;
+    writeln!(out, "{}", m.description().trim_end())?;
     writeln!(out)?;
     writeln!(out, "## Examples")?;
-    for ex in &m.examples {
+    for ex in m.examples() {
         let mark = if ex.bad {
             "✗ flagged:"
         } else {
@@ -1035,8 +1035,8 @@ fn test_rules(dir: &Path) -> io::Result<u8> {
     for f in &failures {
         writeln!(out, "{f}")?;
     }
-    let examples: usize = set.rules().iter().map(|r| r.meta.examples.len()).sum();
-    for rule in set.rules().iter().filter(|r| r.meta.examples.is_empty()) {
+    let examples: usize = set.rules().iter().map(|r| r.meta.examples().len()).sum();
+    for rule in set.rules().iter().filter(|r| r.meta.examples().is_empty()) {
         writeln!(
             out,
             "{}: note: [{}] has no examples to test",

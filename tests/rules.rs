@@ -54,8 +54,8 @@ fn every_catalogue_rule_exists_with_enough_examples() {
         let rule = set
             .get(id)
             .unwrap_or_else(|| panic!("rule `{id}` is missing"));
-        let bad = rule.meta.examples.iter().filter(|e| e.bad).count();
-        let good = rule.meta.examples.len() - bad;
+        let bad = rule.meta.examples().iter().filter(|e| e.bad).count();
+        let good = rule.meta.examples().len() - bad;
         // Content and shape rules need many look-alike guardrails; a time rule's examples are
         // times and threads, and four of each cover its edges.
         let need = if ["late-night", "no-contact", "double-text"].contains(id) {
@@ -119,7 +119,7 @@ fn rule_docs_follow_the_house_style() {
         );
         for heading in ["## What it does", "## Why it matters"] {
             assert!(
-                m.description.contains(heading),
+                m.description().contains(heading),
                 "`{id}`: description lacks {heading:?}"
             );
         }
@@ -147,7 +147,7 @@ fn rule_texts_do_not_copy_the_guide() {
     let guide = norm(&guide);
     for rule in rules().rules() {
         let m = &rule.meta;
-        let texts = [&m.message[..], &m.help, &m.description, &m.summary];
+        let texts = [&m.message[..], &m.help, m.description(), &m.summary];
         for text in texts {
             let words: Vec<&str> = text.split_whitespace().collect();
             // Any run of 8 words that also appears in the guide is a copied sentence.

@@ -64,9 +64,9 @@ pub fn explain(rules: &RuleSet, id: &str, message: &str, severity: &str, markdow
     let m = &rule.meta;
     let (b, code) = if markdown { ("**", "`") } else { ("", "") };
     let mut out = format!("{b}{id}{b} ({severity}): {}\n\n{message}", m.summary);
-    let why = section(&m.description, &["Why it matters"]);
+    let why = section(m.description(), &["Why it matters"]);
     let instead = section(
-        &m.description,
+        m.description(),
         &["What to write instead", "What to do instead"],
     );
     if let Some(why) = why {
