@@ -4,7 +4,9 @@
 macro_rules! builtin {
     ($($id:literal),* $(,)?) => {
         /// `(id, toml source)` of every built-in rule, in the order `exlint rules` lists them.
-        pub const BUILTIN: &[(&str, &str)] = &[
+        /// A `static`, not a `const`: each text has one address, which `embedded` relies on (a
+        /// const is copied at each use, and a debug build keeps the copies apart).
+        pub static BUILTIN: &[(&str, &str)] = &[
             $(($id, include_str!(concat!("../../rules/", $id, ".toml"))),)*
         ];
     };
