@@ -282,7 +282,7 @@ pub fn read_limited(
     // a file far too big costs next to nothing.
     let mut bytes = Vec::new();
     if let Some(n) = len {
-        let room = if n < peek || n <= limits.draft.min(limits.export) {
+        let room = if n <= limits.draft.min(limits.export) {
             n
         } else {
             peek

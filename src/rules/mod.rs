@@ -151,9 +151,10 @@ fn without_docs(source: &str) -> Option<String> {
     if end > examples {
         return None;
     }
-    let mut out = String::with_capacity(start + 20 + examples - end);
+    const EMPTY: &str = "description = \"\"";
+    let mut out = String::with_capacity(start + EMPTY.len() + examples - end);
     out.push_str(&source[..start]);
-    out.push_str("description = \"\"");
+    out.push_str(EMPTY);
     out.push_str(&source[end..examples]);
     Some(out)
 }
