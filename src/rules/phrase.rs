@@ -388,19 +388,36 @@ struct TypoTable {
     last: HashMap<u64, u32>,
     /// Each entry: a symbol, and the entry before it under the same hash (or `NO_EDGE`).
     entries: Vec<(Sym, u32)>,
+    /// One bit per slot of hashes (`TypoTable::slot`), set where a hash in `last` falls. Nearly
+    /// every hash asked about is in no phrase word (a long draft asks about each letter of each
+    /// unknown word), and a clear bit says so from a few kilobytes that stay in cache, without
+    /// a probe into the map.
+    seen: Vec<u64>,
 }
 
 impl TypoTable {
     fn with_capacity(n: usize) -> TypoTable {
+        // About sixteen slots per hash: one hash asked about in sixteen gets past the bits.
+        let slots = (n * 16).next_power_of_two().max(64);
         TypoTable {
             last: HashMap::with_capacity_and_hasher(n, Default::default()),
             entries: Vec::with_capacity(n),
+            seen: vec![0; slots / 64],
         }
+    }
+
+    /// The slot of hash `h`: its top bits after a multiply, which mixes in every bit of it (the
+    /// polynomial hash's low bits depend on few of the word's).
+    fn slot(&self, h: u64) -> usize {
+        let bits = (self.seen.len() * 64).trailing_zeros();
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
     }
 
     /// Add `sym` under hash `h`. A symbol may be there twice ("too" loses either "o"): the
     /// reader keeps each candidate once.
     fn add(&mut self, h: u64, sym: Sym) {
+        let slot = self.slot(h);
+        self.seen[slot / 64] |= 1 << (slot % 64);
         let before = self
             .last
             .insert(h, self.entries.len() as u32)
@@ -410,7 +427,12 @@ impl TypoTable {
 
     /// The symbols under hash `h`.
     fn get(&self, h: u64) -> impl Iterator<Item = Sym> + '_ {
-        let mut at = self.last.get(&h).copied().unwrap_or(NO_EDGE);
+        let slot = self.slot(h);
+        let mut at = if self.seen[slot / 64] >> (slot % 64) & 1 == 0 {
+            NO_EDGE
+        } else {
+            self.last.get(&h).copied().unwrap_or(NO_EDGE)
+        };
         std::iter::from_fn(move || {
             let &(sym, before) = self.entries.get(at as usize)?;
             at = before;
@@ -1533,6 +1555,48 @@ r = "are"
     /// The symbols worked out per form get as much room as the view has for its forms
     /// (`NormalizedView::with_room_for`): a view rebuilt piece after piece adds forms each time,
     /// and the lists are not copied to grow.
+    /// Every hash in the typo table gets past its bits, and most hashes not in it do not: they
+    /// are answered without a probe into the map.
+    #[test]
+    fn typo_table_bits_pass_its_hashes_and_stop_most_others() {
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let table = set.phrases.deletions();
+        let passes = |h: u64| {
+            let slot = table.slot(h);
+            table.seen[slot / 64] >> (slot % 64) & 1 == 1
+        };
+        assert!(
+            table.last.len() > 1000,
+            "the built-in phrases fill the table"
+        );
+        assert!(table.last.keys().all(|&h| passes(h)));
+        let mut deletions = Deletions::new();
+        let (mut asked, mut passed) = (0, 0);
+        for word in [
+            "yesterday",
+            "wonderful",
+            "kitchen",
+            "umbrella",
+            "tomorrow",
+            "sandwich",
+        ] {
+            for h in deletions.of(word) {
+                asked += 1;
+                passed += usize::from(passes(h) && !table.last.contains_key(&h));
+            }
+        }
+        let mut h = 0x1234_5678_9abc_def0_u64;
+        for _ in 0..10_000 {
+            h = h.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            asked += 1;
+            passed += usize::from(passes(h) && !table.last.contains_key(&h));
+        }
+        assert!(
+            passed * 10 < asked,
+            "{passed} of {asked} absent hashes got past the bits"
+        );
+    }
+
     #[test]
     fn kept_symbols_take_the_views_room() {
         let lex = lexicon();
