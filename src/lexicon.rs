@@ -14,7 +14,7 @@ pub const BUILTIN_LEXICON: &str = include_str!("../rules/lexicon.toml");
 /// Canonical word sequences for one raw token; the first is the usual reading.
 pub type Alternatives = Vec<Vec<String>>;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lexicon {
     map: HashMap<String, Alternatives>,
     /// Canonical words that open a new clause even without punctuation ("i").
@@ -49,19 +49,46 @@ pub enum ClauseRole {
     Interjection,
 }
 
+/// What a lexicon file says, checked: the table and the two lists, before the lookup tables
+/// are built from them (`Lexicon::from_parts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts {
+    /// Each key with its readings, sorted by key.
+    words: Vec<(String, Alternatives)>,
+    clause_openers: Vec<String>,
+    interjections: Vec<String>,
+}
+
+/// The built-in lexicon's hash, worked out when the binary is built.
+const BUILTIN_FINGERPRINT: u64 = crate::rules::phrase::fnv1a(BUILTIN_LEXICON.as_bytes());
+
 impl Lexicon {
+    /// The built-in lexicon: from its compiled form (`compiled`) when that was made from the
+    /// very file in the binary, else parsed from the TOML.
     pub fn builtin() -> Lexicon {
-        // The built-in file is checked by the test suite; failing here is a build defect.
-        Lexicon::parse("rules/lexicon.toml", BUILTIN_LEXICON).expect("built-in lexicon is valid")
+        match compiled::decode(compiled::BUILTIN, BUILTIN_FINGERPRINT) {
+            Some(parts) => Lexicon::from_parts(parts, BUILTIN_FINGERPRINT),
+            // The built-in file is checked by the test suite; failing here is a build defect.
+            None => Lexicon::parse("rules/lexicon.toml", BUILTIN_LEXICON)
+                .expect("built-in lexicon is valid"),
+        }
     }
 
     /// Parse a lexicon file. Keys are single tokens as typed (lowercase, straight apostrophes);
     /// values are a string or an array of strings, each one or more canonical words.
     pub fn parse(path: &str, source: &str) -> Result<Lexicon, SourceError> {
+        let parts = Lexicon::parse_parts(path, source)?;
+        Ok(Lexicon::from_parts(
+            parts,
+            crate::rules::phrase::fnv1a(source.as_bytes()),
+        ))
+    }
+
+    /// A lexicon file's table and lists, checked.
+    fn parse_parts(path: &str, source: &str) -> Result<Parts, SourceError> {
         let file: LexiconFile =
             toml::from_str(source).map_err(|e| SourceError::from_toml(path, source, &e))?;
-        let mut map =
-            HashMap::with_capacity_and_hasher(file.words.get_ref().len(), Default::default());
+        let mut words = Vec::with_capacity(file.words.get_ref().len());
         for (key, value) in file.words.get_ref() {
             let key_span = file.words.span();
             let bad = |what: String| SourceError::at(path, source, key_span.clone(), what);
@@ -96,18 +123,30 @@ impl Lexicon {
                     "`{key}`: needs at least one non-empty reading"
                 )));
             }
-            map.insert(key.clone(), alternatives);
+            words.push((key.clone(), alternatives));
         }
+        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(Parts {
+            words,
+            clause_openers: file.clause_openers,
+            interjections: file.interjections,
+        })
+    }
+
+    /// Build the lookup tables from a file's parts; `fingerprint` is the hash of its text.
+    fn from_parts(parts: Parts, fingerprint: u64) -> Lexicon {
+        let mut map = HashMap::with_capacity_and_hasher(parts.words.len(), Default::default());
+        map.extend(parts.words);
         let mut lexicon = Lexicon {
             map,
             openers: HashSet::default(),
             interjections: HashSet::default(),
             known: HashMap::default(),
-            fingerprint: crate::rules::phrase::fnv1a(source.as_bytes()),
+            fingerprint,
         };
         // Both lists name canonical words, so they go through the table too ("im" is "i am").
         let mut scratch = Vec::new();
-        for word in &file.clause_openers {
+        for word in &parts.clause_openers {
             lexicon.readings(&word.to_lowercase(), &mut scratch);
             for reading in &scratch {
                 if let Some(first) = reading.first() {
@@ -115,7 +154,7 @@ impl Lexicon {
                 }
             }
         }
-        for word in &file.interjections {
+        for word in &parts.interjections {
             lexicon.readings(&word.to_lowercase(), &mut scratch);
             let joined: Vec<String> = scratch.iter().map(|r| r.join(" ")).collect();
             lexicon.interjections.extend(joined);
@@ -126,7 +165,7 @@ impl Lexicon {
             .chain(lexicon.map.keys().map(|k| (k.clone(), None)))
             .collect();
         lexicon.known = known;
-        Ok(lexicon)
+        lexicon
     }
 
     /// How a token whose usual (first) reading is `reading` stands towards clauses.
@@ -255,6 +294,87 @@ fn squeeze(token: &str, keep: usize) -> String {
     out
 }
 
+/// The built-in lexicon, compiled ahead of time: parsing its TOML was a tenth of a one-draft
+/// run's start-up, most of it in the TOML string decoder. The compiled form is checked in as
+/// `lexicon_builtin.tsv` and read instead whenever it was made from the very `lexicon.toml` in
+/// the binary: it carries that file's hash, and `Lexicon::builtin` compares it with the hash
+/// worked out at build time. A stale one is skipped, never used. A unit test fails when the file
+/// is stale; `EXLINT_BLESS=1 cargo test --lib lexicon` rewrites it.
+///
+/// Format: lines of tab-separated fields. First `exlint-lexicon-1` and the hash (16 hex
+/// digits); then `o` and a clause opener, `j` and an interjection, each as written in the file;
+/// then `w`, a key, and each of its readings (words joined by one space). No field holds a tab
+/// or a line break: keys and reading words have no whitespace, and `encode` refuses lists that
+/// do.
+mod compiled {
+    use super::Parts;
+
+    pub const BUILTIN: &str = include_str!("lexicon_builtin.tsv");
+    const MAGIC: &str = "exlint-lexicon-1";
+
+    /// The compiled form of `parts`, made from a file with hash `fingerprint`; `None` when a
+    /// list entry holds a tab or a line break.
+    #[cfg(test)]
+    pub fn encode(parts: &Parts, fingerprint: u64) -> Option<String> {
+        let plain = |s: &str| !s.contains(['\t', '\n', '\r']);
+        let mut out = format!("{MAGIC}\t{fingerprint:016x}\n");
+        for (tag, list) in [("o", &parts.clause_openers), ("j", &parts.interjections)] {
+            for item in list {
+                if !plain(item) {
+                    return None;
+                }
+                out.push_str(&format!("{tag}\t{item}\n"));
+            }
+        }
+        for (key, alternatives) in &parts.words {
+            out.push_str("w\t");
+            out.push_str(key);
+            for reading in alternatives {
+                out.push('\t');
+                out.push_str(&reading.join(" "));
+            }
+            out.push('\n');
+        }
+        Some(out)
+    }
+
+    /// The parts in `text` when it is a well-formed compiled lexicon made from a file with hash
+    /// `fingerprint`.
+    pub fn decode(text: &str, fingerprint: u64) -> Option<Parts> {
+        let mut lines = text.lines();
+        let mut head = lines.next()?.split('\t');
+        if head.next()? != MAGIC || u64::from_str_radix(head.next()?, 16).ok()? != fingerprint {
+            return None;
+        }
+        let mut parts = Parts {
+            words: Vec::with_capacity(text.len() / 16),
+            clause_openers: Vec::new(),
+            interjections: Vec::new(),
+        };
+        for line in lines {
+            let (tag, rest) = line.split_once('\t')?;
+            match tag {
+                "o" => parts.clause_openers.push(rest.to_owned()),
+                "j" => parts.interjections.push(rest.to_owned()),
+                "w" => {
+                    let mut fields = rest.split('\t');
+                    let key = fields.next().filter(|k| !k.is_empty())?;
+                    let alternatives: super::Alternatives = fields
+                        .map(|r| r.split(' ').map(str::to_owned).collect::<Vec<_>>())
+                        .collect();
+                    let well_formed = |r: &Vec<String>| r.iter().all(|w| !w.is_empty());
+                    if alternatives.is_empty() || !alternatives.iter().all(well_formed) {
+                        return None;
+                    }
+                    parts.words.push((key.to_owned(), alternatives));
+                }
+                _ => return None,
+            }
+        }
+        Some(parts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +389,76 @@ ur = ["your", "you are"]
 "#,
         )
         .unwrap()
+    }
+
+    fn builtin_parts() -> Parts {
+        Lexicon::parse_parts("rules/lexicon.toml", BUILTIN_LEXICON).unwrap()
+    }
+
+    #[test]
+    fn compiled_lexicon_is_fresh() {
+        let fresh = compiled::encode(&builtin_parts(), BUILTIN_FINGERPRINT).unwrap();
+        if std::env::var_os("EXLINT_BLESS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lexicon_builtin.tsv");
+            std::fs::write(path, &fresh).unwrap();
+            return;
+        }
+        assert!(
+            fresh == compiled::BUILTIN,
+            "src/lexicon_builtin.tsv is stale (rules/lexicon.toml changed): run \
+             `EXLINT_BLESS=1 cargo test --lib lexicon`"
+        );
+    }
+
+    /// The built-in lexicon comes from the compiled form, and is the one parsing the TOML gives.
+    #[test]
+    fn builtin_is_read_compiled_and_equals_the_parsed_file() {
+        assert_eq!(
+            BUILTIN_FINGERPRINT,
+            crate::rules::phrase::fnv1a(BUILTIN_LEXICON.as_bytes())
+        );
+        assert_eq!(
+            compiled::decode(compiled::BUILTIN, BUILTIN_FINGERPRINT),
+            Some(builtin_parts()),
+            "the compiled lexicon is not used"
+        );
+        let parsed = Lexicon::parse("rules/lexicon.toml", BUILTIN_LEXICON).unwrap();
+        assert!(Lexicon::builtin() == parsed);
+        assert!(Lexicon::builtin().len() > 300);
+    }
+
+    /// A compiled form made from another file (the TOML was edited and not re-blessed) is
+    /// skipped; so is a damaged one, without a panic.
+    #[test]
+    fn a_stale_or_damaged_compiled_lexicon_is_not_used() {
+        assert_eq!(
+            compiled::decode(compiled::BUILTIN, BUILTIN_FINGERPRINT ^ 1),
+            None
+        );
+        let text = compiled::BUILTIN;
+        for (at, _) in text.char_indices().step_by(7) {
+            let _ = compiled::decode(&text[..at], BUILTIN_FINGERPRINT);
+        }
+        let bad_tag = text.replacen("\nw\t", "\nx\t", 1);
+        assert_eq!(compiled::decode(&bad_tag, BUILTIN_FINGERPRINT), None);
+        let empty_reading = text.replacen("\nw\tu\tyou\n", "\nw\tu\t\n", 1);
+        assert_ne!(empty_reading, text);
+        assert_eq!(compiled::decode(&empty_reading, BUILTIN_FINGERPRINT), None);
+    }
+
+    #[test]
+    fn compiled_form_round_trips_several_word_readings() {
+        let source = "clause-openers = [\"I\"]\ninterjections = [\"to be honest\"]\n[words]\n\
+                      ur = [\"your\", \"you are\"]\nidk = \"i do not know\"\n";
+        let parts = Lexicon::parse_parts("t.toml", source).unwrap();
+        let text = compiled::encode(&parts, 7).unwrap();
+        assert_eq!(compiled::decode(&text, 7), Some(parts.clone()));
+        let from = Lexicon::from_parts(compiled::decode(&text, 7).unwrap(), 7);
+        assert!(from == Lexicon::from_parts(parts.clone(), 7));
+        // A list entry with a tab cannot be written in this form.
+        let mut tabbed = parts;
+        tabbed.interjections.push("a\tb".into());
+        assert_eq!(compiled::encode(&tabbed, 7), None);
     }
 
     fn readings(lex: &Lexicon, token: &str) -> Vec<Vec<String>> {

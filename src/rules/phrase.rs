@@ -801,11 +801,17 @@ impl Hasher for Fnv {
     }
 }
 
-/// The FNV-1a hash of `bytes`.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h = Fnv::default();
-    h.write(bytes);
-    h.0
+/// The FNV-1a hash of `bytes` (as `Fnv` hashes them); `const`, so an embedded file's hash is
+/// worked out when the binary is built.
+pub const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
 }
 
 /// Check where `...` and optional groups sit, without building anything: the same errors
