@@ -510,9 +510,23 @@ impl<T> Piece<T> {
         lexicon: &Lexicon,
         also: impl FnOnce(&NormalizedView) -> T,
     ) -> Piece<T> {
-        let words = text::words(text, 0);
-        view.rebuild_on(text, 0, &words, lexicon);
-        let words = compact_word_list(text, &words);
+        // Found as `u32` spans and kept as they are (a text under 4 GiB, as every piece of a long
+        // draft is): one list of half the size, not a list and a compact copy of it.
+        let words = match text::words_u32(text) {
+            Some(words) => {
+                view.rebuild_on(text, 0, &words, lexicon);
+                if words.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![(0, words)]
+                }
+            }
+            None => {
+                let words = text::words(text, 0);
+                view.rebuild_on(text, 0, &words, lexicon);
+                compact_word_list(text, &words)
+            }
+        };
         let found = also(view);
         let sentences = text::sentences(text, 0);
         Piece {

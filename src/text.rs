@@ -17,8 +17,57 @@ use crate::lexicon::{ClauseRole, Lexicon};
 /// unicode-segmentation whole, so a mark after a space or a run of ideographic spaces segments as
 /// it would in the whole text. A property test holds the two equal on arbitrary text.
 pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    words_into(text, base, &mut out);
+    out
+}
+
+/// `words(text, 0)` as `u32` spans, half the memory, or `None` for a text over 4 GiB. The pieces
+/// of a long draft keep their words this way (`WordRuns`), so they are found this way and not
+/// copied over.
+pub fn words_u32(text: &str) -> Option<Vec<Range<u32>>> {
+    u32::try_from(text.len()).ok()?;
+    let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    words_into(text, 0, &mut out);
+    Some(out)
+}
+
+/// A word's span as a list keeps it: `Range<usize>`, or `Range<u32>` for a text known to be
+/// under 4 GiB (`words_u32`).
+pub trait WordSpan {
+    /// The span from `start` to `end`, which the caller knows fit.
+    fn new(start: usize, end: usize) -> Self;
+    fn start(&self) -> usize;
+    fn end(&self) -> usize;
+}
+
+impl WordSpan for Range<usize> {
+    fn new(start: usize, end: usize) -> Self {
+        start..end
+    }
+    fn start(&self) -> usize {
+        self.start
+    }
+    fn end(&self) -> usize {
+        self.end
+    }
+}
+
+impl WordSpan for Range<u32> {
+    fn new(start: usize, end: usize) -> Self {
+        start as u32..end as u32
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
+/// `words`, appended to `out`.
+fn words_into<W: WordSpan>(text: &str, base: usize, out: &mut Vec<W>) {
+    let bytes = text.as_bytes();
     // A cut: ASCII whitespace, then an ASCII character that is not whitespace.
     let is_cut = |i: usize| {
         i > 0 && i < bytes.len() && bytes[i].is_ascii() && !is_ascii_space(bytes[i]) && {
@@ -33,16 +82,15 @@ pub fn words(text: &str, base: usize) -> Vec<Range<usize>> {
         let to = (k + 1..bytes.len())
             .find(|&i| is_cut(i))
             .unwrap_or(bytes.len());
-        ascii_words(&bytes[done..from], base + done, &mut out);
+        ascii_words(&bytes[done..from], base + done, out);
         out.extend(
             text[from..to]
                 .unicode_word_indices()
-                .map(|(j, w)| base + from + j..base + from + j + w.len()),
+                .map(|(j, w)| W::new(base + from + j, base + from + j + w.len())),
         );
         done = to;
     }
-    ascii_words(&bytes[done..], base + done, &mut out);
-    out
+    ascii_words(&bytes[done..], base + done, out);
 }
 
 /// Byte tests on eight bytes at once, in a `u64` ("SWAR"): each answer is the high bit of its
@@ -132,7 +180,7 @@ fn ascii_class(b: u8) -> AsciiClass {
 /// Word bytes (letters, digits, `_`) are found 64 at a time as a bit mask, and only the places
 /// where the mask changes are visited: a run of word bytes goes on past one middle character
 /// only between two letters (WB6/7) or two digits (WB11/12), and a word is a run so joined.
-fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
+fn ascii_words<W: WordSpan>(piece: &[u8], base: usize, out: &mut Vec<W>) {
     use AsciiClass::*;
     let n = piece.len();
     // Does the run that ends just before `i` (a byte that is not a word byte) go on past it?
@@ -149,7 +197,7 @@ fn ascii_words(piece: &[u8], base: usize, out: &mut Vec<Range<usize>>) {
     };
     let mut emit = |start: usize, end: usize| {
         if piece[start..end].iter().any(|&b| b != b'_') {
-            out.push(base + start..base + end);
+            out.push(W::new(base + start, base + end));
         }
     };
     // The start of the word being read, if one is.
@@ -632,11 +680,11 @@ impl NormalizedView {
     /// before it (so a spelling they had is not normalized again). `lexicon` must be the one the
     /// view was built with. Tokens are the new text's only; readings are the same as a fresh
     /// view's, though forms are numbered differently.
-    pub fn rebuild_on(
+    pub fn rebuild_on<W: WordSpan>(
         &mut self,
         text: &str,
         base: usize,
-        words: &[Range<usize>],
+        words: &[W],
         lexicon: &Lexicon,
     ) {
         if self.id == 0 {
@@ -655,7 +703,7 @@ impl NormalizedView {
     }
 
     /// Append the tokens of `text` (its `words`), adding a form for each new spelling.
-    fn tokenize(&mut self, text: &str, base: usize, words: &[Range<usize>], lexicon: &Lexicon) {
+    fn tokenize<W: WordSpan>(&mut self, text: &str, base: usize, words: &[W], lexicon: &Lexicon) {
         let view = self;
         view.tokens.reserve(words.len());
         let mut spellings = std::mem::take(&mut view.spellings);
@@ -671,7 +719,7 @@ impl NormalizedView {
             |w: &Range<usize>| w.len() <= 2 || text[w.clone()].chars().nth(2).is_none();
         let mut pieces = words
             .iter()
-            .map(|w| w.start - base..w.end - base)
+            .map(|w| w.start() - base..w.end() - base)
             .peekable();
         // The spelling slots of the words a few places ahead are fetched while this one is
         // worked on.
@@ -679,7 +727,7 @@ impl NormalizedView {
         let mut ahead = words.iter().skip(AHEAD);
         while let Some(word) = pieces.next() {
             if let Some(w) = ahead.next() {
-                if let Some(key) = packed(bytes, w.start - base, w.end - base) {
+                if let Some(key) = packed(bytes, w.start() - base, w.end() - base) {
                     spellings.short.prefetch(&key);
                 }
             }
@@ -1198,6 +1246,24 @@ mod equivalence {
         #[test]
         fn any_ascii_words_are_uax29_words(text in "[\\x00-\\x7f]{0,300}") {
             prop_assert_eq!(words(&text, 5), uax29_words(&text, 5));
+        }
+
+        /// `u32` spans are the same words, and build the same view.
+        #[test]
+        fn u32_words_are_the_words(text in prop_oneof![
+            "([a-z]{1,70}|[0-9_]{1,3}|[ .,:;'_\t\n!?/-]){0,40}",
+            "\\PC{0,120}",
+        ]) {
+            let wide = words(&text, 0);
+            let narrow = words_u32(&text).unwrap();
+            let widened: Vec<Range<usize>> =
+                narrow.iter().map(|w| w.start as usize..w.end as usize).collect();
+            prop_assert_eq!(&widened, &wide);
+            let lex = crate::lexicon::Lexicon::builtin();
+            let (mut a, mut b) = (NormalizedView::default(), NormalizedView::default());
+            a.rebuild_on(&text, 0, &wide, &lex);
+            b.rebuild_on(&text, 0, &narrow, &lex);
+            prop_assert_eq!(format!("{:?}", a.tokens()), format!("{:?}", b.tokens()));
         }
 
         /// Abbreviations are told without lowercasing a copy, as they were with one.

@@ -119,6 +119,7 @@ pub fn decode(bytes: &[u8]) -> Option<PhraseIndex> {
     };
     let symbols = r.u32()? as usize;
     index.spelled.reserve(symbols.min(bytes.len()));
+    index.symbols.reserve(symbols.min(bytes.len()));
     for sym in 0..symbols {
         let len = r.u32()? as usize;
         let word = std::str::from_utf8(r.take(len)?).ok()?;
