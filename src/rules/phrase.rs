@@ -1317,11 +1317,12 @@ struct Syms {
     starts: Vec<u8>,
     /// Per form: its symbol when it has one reading of one word (most do), else `SEVERAL`.
     single: Vec<Sym>,
-    /// Per form, for a walk from `ROOT` and from `ANCHORED_ROOT`: the symbols (`sym_bit`) one
-    /// of which the next token must start with for the walk to find anything (`u64::MAX`: no
-    /// such test). Most walks start on a common word ("the", "and") and end at the next one;
-    /// this tells so without walking.
-    next: Vec<[u64; 2]>,
+    /// Per symbol that starts a form's walk, for a walk from `ROOT` and from `ANCHORED_ROOT`
+    /// that has read just that word: the symbols (`sym_bit`) one of which the next token must
+    /// start with for the walk to find anything (`u64::MAX`: no such test). Most walks start on
+    /// a common word ("the", "and") and end at the next one; this tells so without walking.
+    /// Worked out per symbol, not per form: most forms start no walk.
+    follow: Vec<Option<[u64; 2]>>,
     /// Per form: the symbols its readings start with (`sym_bit`); `u64::MAX` when a reading is
     /// empty (a walk goes straight through it to the token after).
     first: Vec<u64>,
@@ -1355,7 +1356,6 @@ impl Syms {
         syms.forms.reserve(forms);
         syms.starts.reserve(forms);
         syms.single.reserve(forms);
-        syms.next.reserve(forms);
         syms.first.reserve(forms);
         syms.readings
             .reserve(reading_room.saturating_sub(syms.readings.len()).max(new));
@@ -1410,15 +1410,22 @@ impl Syms {
             syms.single.push(single);
             // After a single word, a walk that has found nothing yet and cannot skip a gap
             // goes on only through one of its state's word edges.
-            let next = |root: u32| match index.dfa.get(root, single) {
-                Some(state) if single != SEVERAL && index.dfa.is_plain(state) => index
-                    .dfa
-                    .edge_syms(state)
-                    .iter()
-                    .fold(0, |m, &s| m | sym_bit(s)),
-                _ => u64::MAX,
-            };
-            syms.next.push([next(ROOT), next(ANCHORED_ROOT)]);
+            if starts != 0 && single != SEVERAL {
+                if syms.follow.is_empty() {
+                    syms.follow = vec![None; index.spelled.len()];
+                }
+                if let Some(slot @ None) = syms.follow.get_mut(single as usize) {
+                    let after = |root: u32| match index.dfa.get(root, single) {
+                        Some(state) if index.dfa.is_plain(state) => index
+                            .dfa
+                            .edge_syms(state)
+                            .iter()
+                            .fold(0, |m, &s| m | sym_bit(s)),
+                        _ => u64::MAX,
+                    };
+                    *slot = Some([after(ROOT), after(ANCHORED_ROOT)]);
+                }
+            }
             let firsts = syms.readings[first as usize..].iter().map(|r| {
                 match syms.words.get(r.start as usize) {
                     _ if r.is_empty() => u64::MAX,
@@ -1433,7 +1440,10 @@ impl Syms {
     /// Can a walk that starts at `root` on token `t` (of form `form`) find anything, as far as
     /// the next token's first symbols tell?
     fn may_go_on(&self, view: &NormalizedView, root: usize, form: usize, t: usize) -> bool {
-        let next = self.next[form][root];
+        let next = match self.follow.get(self.single[form] as usize) {
+            Some(Some(follow)) => follow[root],
+            _ => u64::MAX,
+        };
         next == u64::MAX
             || (t + 1 < view.tokens().len() && next & self.first[view.form_of(t + 1)] != 0)
     }
@@ -1603,6 +1613,32 @@ r = "are"
         );
     }
 
+    /// What may follow a word is worked out once per word that starts a walk, not for every
+    /// spelling of the draft: thousands of forms, a handful of entries.
+    #[test]
+    fn follow_sets_are_kept_per_starting_word() {
+        let lex = lexicon();
+        let mut index = PhraseIndex::new();
+        index.insert("pls come back", 0, &lex).unwrap();
+        index.insert("i miss you", 1, &lex).unwrap();
+        index.finish(&lex).unwrap();
+        let mut text: String = (0..3_000).map(|i| format!("w{i} ")).collect();
+        text.push_str("please come back. I miss u. i MISS you. plz come");
+        let mut view = NormalizedView::default();
+        view.rebuild_on(&text, 0, &crate::text::words(&text, 0), &lex);
+        let mut resolved = Resolved::default();
+        let found = index.find_with(&view, &mut resolved);
+        assert_eq!(found.len(), 3);
+        let syms = &resolved.syms;
+        assert!(syms.forms.len() > 3_000);
+        // "please" and "i": the only words a walk starts on.
+        let kept: Vec<&str> = (0..syms.follow.len())
+            .filter(|&s| syms.follow[s].is_some())
+            .map(|s| &*index.spelled[s])
+            .collect();
+        assert_eq!(kept, ["please", "i"]);
+    }
+
     #[test]
     fn kept_symbols_take_the_views_room() {
         let lex = lexicon();
@@ -1621,7 +1657,7 @@ r = "are"
             let syms = &resolved.syms;
             let now = (
                 syms.forms.capacity(),
-                syms.next.capacity(),
+                syms.first.capacity(),
                 syms.readings.capacity(),
                 syms.words.capacity(),
             );
