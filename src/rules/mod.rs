@@ -416,6 +416,9 @@ pub struct CompileCx<'a> {
     source: &'a str,
     check_span: Range<usize>,
     phrases: &'a mut FilePhrases,
+    /// The file is one shipped in the binary (`registry::embedded`), which the test suite
+    /// compiles whole: what it asks for is known to build.
+    builtin: bool,
 }
 
 /// The phrases of one rule file, checked, under owners numbered from 0 in the file: the rule
@@ -1348,6 +1351,7 @@ fn compile_rule_with(
     // A built-in file is read without its description and examples (`Docs`), which are read
     // from the whole file on first use.
     let embedded = registry::embedded(source);
+    let builtin = embedded.is_some();
     let trimmed = embedded.and_then(without_docs);
     let source = trimmed.as_deref().unwrap_or(source);
     let embedded = embedded.filter(|_| trimmed.is_some());
@@ -1362,7 +1366,7 @@ fn compile_rule_with(
     let (kind, file_meta, check, settings_in_file) = match kind.get_ref().as_str() {
         "phrase" => compile_kind::<phrase::PhraseSpec, _>(
             "phrase",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             phrase::PhraseCheck::compile,
@@ -1370,7 +1374,7 @@ fn compile_rule_with(
         )?,
         "pattern" => compile_kind::<pattern::PatternSpec, _>(
             "pattern",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             pattern::PatternCheck::compile,
@@ -1378,7 +1382,7 @@ fn compile_rule_with(
         )?,
         "metric" => compile_kind::<metric::MetricSpec, _>(
             "metric",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             metric::MetricCheck::compile,
@@ -1386,7 +1390,7 @@ fn compile_rule_with(
         )?,
         "count" => compile_kind::<count::CountSpec, _>(
             "count",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             count::CountCheck::compile,
@@ -1394,7 +1398,7 @@ fn compile_rule_with(
         )?,
         "send-window" => compile_kind::<send_window::SendWindowSpec, _>(
             "send-window",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             send_window::SendWindowCheck::compile,
@@ -1402,7 +1406,7 @@ fn compile_rule_with(
         )?,
         "no-contact" => compile_kind::<no_contact::NoContactSpec, _>(
             "no-contact",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             no_contact::NoContactCheck::compile,
@@ -1410,7 +1414,7 @@ fn compile_rule_with(
         )?,
         "thread" => compile_kind::<thread::ThreadSpec, _>(
             "thread",
-            (path, id, source, doc),
+            (path, id, source, doc, builtin),
             phrases,
             settings,
             thread::ThreadCheck::compile,
@@ -1618,7 +1622,7 @@ struct FileMeta {
 /// compile the check: the same steps for every kind.
 fn compile_kind<S: DeserializeOwned + Configurable, C>(
     kind: &'static str,
-    (path, id, source, doc): (&str, &str, &str, Spanned<toml::de::DeTable>),
+    (path, id, source, doc, builtin): (&str, &str, &str, Spanned<toml::de::DeTable>, bool),
     phrases: &mut FilePhrases,
     settings: &[Setting],
     compile: fn(S, &mut CompileCx<'_>) -> Result<C, SourceError>,
@@ -1634,6 +1638,7 @@ fn compile_kind<S: DeserializeOwned + Configurable, C>(
         source,
         check_span: check.span(),
         phrases,
+        builtin,
     };
     let compiled = compile(check.into_inner(), &mut cx)?;
     Ok((kind, meta, wrap(compiled), in_file))

@@ -2,11 +2,12 @@
 //! for things that live in the characters themselves — capitals, runs of "!!!".
 //!
 //! Regexes are compiled once at load, with size limits; the `regex` crate runs in linear time, so
-//! a user's pattern cannot hang the linter.
+//! a user's pattern cannot hang the linter. (A built-in pattern with non-ASCII in it is compiled
+//! as its ASCII twin at load, and whole the first time a draft needs it: `AnchoredAt`.)
 
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
@@ -134,24 +135,25 @@ impl PatternCheck {
                 .parse(entry.regex.get_ref())
                 .map_err(|e| invalid(last_error_line(e.to_string())))?;
             line_local &= is_line_local(&hir);
-            let engine = match StartFilter::of(&hir).and_then(|f| AnchoredAt::new(&hir, f)) {
-                // A filter only exists for a pattern that cannot match empty text.
-                Some(anchored) => Engine::Filtered(Box::new(anchored)),
-                None => {
-                    let regex = meta::Builder::new()
-                        .configure(meta_config())
-                        .syntax(syntax::Config::new().utf8(true))
-                        .build_from_hir(&hir)
-                        .map_err(|e| invalid(regex_error(&e)))?;
-                    if regex.is_match("") {
-                        return Err(cx.error(
-                            span,
-                            "this regex matches empty text, so it would fire everywhere",
-                        ));
+            let engine =
+                match StartFilter::of(&hir).and_then(|f| AnchoredAt::new(&hir, f, cx.builtin)) {
+                    // A filter only exists for a pattern that cannot match empty text.
+                    Some(anchored) => Engine::Filtered(Box::new(anchored)),
+                    None => {
+                        let regex = meta::Builder::new()
+                            .configure(meta_config())
+                            .syntax(syntax::Config::new().utf8(true))
+                            .build_from_hir(&hir)
+                            .map_err(|e| invalid(regex_error(&e)))?;
+                        if regex.is_match("") {
+                            return Err(cx.error(
+                                span,
+                                "this regex matches empty text, so it would fire everywhere",
+                            ));
+                        }
+                        Engine::Whole(regex)
                     }
-                    Engine::Whole(regex)
-                }
-            };
+                };
             entries.push(Compiled {
                 engine,
                 whole_words: entry.whole_words,
@@ -263,56 +265,162 @@ fn meta_config() -> meta::Config {
 /// A pattern tried, anchored, only where its `StartFilter` says a match may start. An anchored
 /// search needs only a forward automaton: one NFA and a lazy DFA over it, set up as in
 /// `meta::Regex`, which would also build a reverse NFA, a one-pass DFA and a backtracker that
-/// an anchored search never uses (most of the compile of the shouting rule's capitals, the
-/// costliest start-up job). The PikeVM answers a search the lazy DFA gives up on (a Unicode
+/// an anchored search never uses. The PikeVM answers a search the lazy DFA gives up on (a Unicode
 /// `\b` beside non-ASCII text, or a cache cleared too often), as `meta::Regex` falls back.
+///
+/// A built-in pattern with non-ASCII in it (the shouting rule's `\p{Lu}`, its curly apostrophe)
+/// is first tried as its ASCII twin (`ascii_twin`), by a lazy DFA that stops at the first
+/// non-ASCII byte it would read: where it finishes, only ASCII was read, and on ASCII the twin
+/// and the pattern are the same. Where it stops, the pattern's own automaton answers, built on
+/// first need: compiling `\p{Lu}`'s hundreds of ranges was the costliest start-up job, and most
+/// drafts never need it. A user's pattern is built whole at once, so one too big is reported when
+/// the rule is loaded.
 #[derive(Debug)]
 struct AnchoredAt {
     filter: StartFilter,
-    dfa: hybrid::dfa::DFA,
-    pikevm: PikeVM,
+    /// The lazy DFA of the ASCII twin, when it is built first.
+    ascii: Option<hybrid::dfa::DFA>,
+    /// The pattern's own automaton: set at once, or on first need when `ascii` is there (then
+    /// `hir` keeps the pattern for it). `None` inside if it cannot be built.
+    full: OnceLock<Option<Automaton>>,
+    hir: Option<Hir>,
     /// Caches of earlier searches, kept for the next (each `matches` call takes one): the lazy
     /// DFA's states stay built from one piece, draft or keystroke to the next.
     caches: Mutex<Vec<AnchoredCache>>,
 }
 
+/// A lazy DFA, and the PikeVM over the same NFA for what the DFA gives up on.
 #[derive(Debug)]
+struct Automaton {
+    dfa: hybrid::dfa::DFA,
+    pikevm: PikeVM,
+}
+
+#[derive(Debug, Default)]
 struct AnchoredCache {
-    dfa: hybrid::dfa::Cache,
+    ascii: Option<hybrid::dfa::Cache>,
+    dfa: Option<hybrid::dfa::Cache>,
     pikevm: Option<thompson::pikevm::Cache>,
+}
+
+/// The NFA of `hir` for an anchored forward search.
+fn anchored_nfa(hir: &Hir) -> Option<thompson::NFA> {
+    thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .shrink(false)
+                .which_captures(thompson::WhichCaptures::Implicit),
+        )
+        .build_from_hir(hir)
+        .ok()
+}
+
+/// A lazy DFA over `nfa`, set up as `meta::Regex` sets one up; with `ascii_only`, it stops
+/// (an error) at the first non-ASCII byte it would read, before or inside the match.
+fn lazy_dfa(nfa: thompson::NFA, ascii_only: bool) -> Option<hybrid::dfa::DFA> {
+    let mut config = hybrid::dfa::Config::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .unicode_word_boundary(true)
+        .cache_capacity(REGEX_SIZE_LIMIT)
+        .minimum_cache_clear_count(Some(3))
+        .minimum_bytes_per_state(Some(10));
+    if ascii_only {
+        for byte in 0x80..=0xFF {
+            config = config.quit(byte, true);
+        }
+    }
+    hybrid::dfa::Builder::new()
+        .configure(config)
+        .build_from_nfa(nfa)
+        .ok()
+}
+
+impl Automaton {
+    fn new(hir: &Hir) -> Option<Automaton> {
+        let nfa = anchored_nfa(hir)?;
+        Some(Automaton {
+            dfa: lazy_dfa(nfa.clone(), false)?,
+            pikevm: PikeVM::new_from_nfa(nfa).ok()?,
+        })
+    }
+}
+
+/// The pattern `hir` as it reads ASCII text: every class cut to its ASCII part, and a literal
+/// with a non-ASCII byte unmatchable. On text that is all ASCII, the twin matches exactly where
+/// the pattern does. `None` when the pattern has nothing non-ASCII (the twin would be itself).
+fn ascii_twin(hir: &Hir) -> Option<Hir> {
+    use regex_syntax::hir::{
+        Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, HirKind,
+        Repetition,
+    };
+    fn cut(hir: &Hir, changed: &mut bool) -> Hir {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => hir.clone(),
+            HirKind::Literal(literal) if literal.0.is_ascii() => hir.clone(),
+            HirKind::Literal(_) => {
+                *changed = true;
+                Hir::fail()
+            }
+            HirKind::Class(Class::Unicode(class)) => {
+                let mut ascii = ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7F')]);
+                ascii.intersect(class);
+                *changed |= ascii != *class;
+                Hir::class(Class::Unicode(ascii))
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                let mut ascii = ClassBytes::new([ClassBytesRange::new(0, 0x7F)]);
+                ascii.intersect(class);
+                *changed |= ascii != *class;
+                Hir::class(Class::Bytes(ascii))
+            }
+            HirKind::Repetition(r) => Hir::repetition(Repetition {
+                sub: Box::new(cut(&r.sub, changed)),
+                ..r.clone()
+            }),
+            HirKind::Capture(c) => Hir::capture(Capture {
+                sub: Box::new(cut(&c.sub, changed)),
+                ..c.clone()
+            }),
+            HirKind::Concat(all) => Hir::concat(all.iter().map(|h| cut(h, changed)).collect()),
+            HirKind::Alternation(all) => {
+                Hir::alternation(all.iter().map(|h| cut(h, changed)).collect())
+            }
+        }
+    }
+    let mut changed = false;
+    let twin = cut(hir, &mut changed);
+    changed.then_some(twin)
 }
 
 impl AnchoredAt {
     /// `None` when an automaton cannot be built (too big): the caller builds a
-    /// `meta::Regex`, which reports why.
-    fn new(hir: &Hir, filter: StartFilter) -> Option<AnchoredAt> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .shrink(false)
-                    .which_captures(thompson::WhichCaptures::Implicit),
-            )
-            .build_from_hir(hir)
-            .ok()?;
-        let dfa = hybrid::dfa::Builder::new()
-            .configure(
-                hybrid::dfa::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .unicode_word_boundary(true)
-                    .cache_capacity(REGEX_SIZE_LIMIT)
-                    .minimum_cache_clear_count(Some(3))
-                    .minimum_bytes_per_state(Some(10)),
-            )
-            .build_from_nfa(nfa.clone())
-            .ok()?;
-        let pikevm = PikeVM::new_from_nfa(nfa).ok()?;
+    /// `meta::Regex`, which reports why. With `builtin` (a pattern of a rule file shipped in
+    /// the binary, which the test suite builds whole), a pattern with non-ASCII in it gets its
+    /// ASCII twin, and its own automaton waits until a search needs it.
+    fn new(hir: &Hir, filter: StartFilter, builtin: bool) -> Option<AnchoredAt> {
+        let twin = builtin
+            .then(|| ascii_twin(hir))
+            .flatten()
+            .and_then(|twin| lazy_dfa(anchored_nfa(&twin)?, true));
+        let full = OnceLock::new();
+        if twin.is_none() {
+            let _ = full.set(Some(Automaton::new(hir)?));
+        }
         Some(AnchoredAt {
             filter,
-            dfa,
-            pikevm,
+            hir: twin.is_some().then(|| hir.clone()),
+            ascii: twin,
+            full,
             caches: Mutex::default(),
         })
+    }
+
+    /// The pattern's own automaton, built now if it is not yet.
+    fn full(&self) -> Option<&Automaton> {
+        self.full
+            .get_or_init(|| self.hir.as_ref().and_then(Automaton::new))
+            .as_ref()
     }
 
     /// The matches in `hay`, as `meta::Regex::find_iter` finds them: the leftmost-first match
@@ -329,10 +437,7 @@ impl AnchoredAt {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let mut cache = taken.unwrap_or_else(|| AnchoredCache {
-            dfa: self.dfa.create_cache(),
-            pikevm: None,
-        });
+        let mut cache = taken.unwrap_or_default();
         let mut next = Some(first);
         while let Some(i) = next {
             let mut at = i + 1;
@@ -352,13 +457,21 @@ impl AnchoredAt {
     /// Where the match that starts at `hay[at]` ends, if one does.
     fn end_at(&self, cache: &mut AnchoredCache, hay: &str, at: usize) -> Option<usize> {
         let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
-        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+        if let Some(ascii) = &self.ascii {
+            let dfa_cache = cache.ascii.get_or_insert_with(|| ascii.create_cache());
+            if let Ok(found) = ascii.try_search_fwd(dfa_cache, &input) {
+                return found.map(|m| m.offset());
+            }
+        }
+        let full = self.full()?;
+        let dfa_cache = cache.dfa.get_or_insert_with(|| full.dfa.create_cache());
+        match full.dfa.try_search_fwd(dfa_cache, &input) {
             Ok(found) => found.map(|m| m.offset()),
             Err(_) => {
                 let pikevm = cache
                     .pikevm
-                    .get_or_insert_with(|| self.pikevm.create_cache());
-                self.pikevm.find(pikevm, input).map(|m| m.end())
+                    .get_or_insert_with(|| full.pikevm.create_cache());
+                full.pikevm.find(pikevm, input).map(|m| m.end())
             }
         }
     }
@@ -511,6 +624,44 @@ mod tests {
         regex_syntax::Parser::new()
             .parse(pattern)
             .is_ok_and(|hir| super::is_line_local(&hir))
+    }
+
+    /// The built-in patterns' anchored searches, by rule.
+    fn builtin_anchored(set: &RuleSet) -> Vec<(&str, &super::AnchoredAt)> {
+        let mut out = Vec::new();
+        for rule in &set.rules {
+            if let super::super::Check::Pattern(check) = &rule.check {
+                for entry in &check.entries {
+                    if let super::Engine::Filtered(anchored) = &entry.engine {
+                        out.push((&*rule.meta.id, &**anchored));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A built-in pattern with non-ASCII in it waits to build its own automaton until a draft
+    /// needs it: not for ASCII text, where its ASCII twin answers, but for capitals with
+    /// accents. Each one builds when asked (the lazy build cannot fail at lint time).
+    #[test]
+    fn builtin_patterns_build_their_unicode_automaton_on_first_need() {
+        let set = RuleSet::builtin().unwrap();
+        let anchored = builtin_anchored(&set);
+        let caps = anchored
+            .iter()
+            .find(|(id, a)| *id == "shouting" && a.ascii.is_some())
+            .map(|(_, a)| *a)
+            .expect("the shouting rule's capitals try their ASCII twin first");
+        assert!(caps.full.get().is_none(), "built at start-up");
+        assert_eq!(caps.matches("why WON'T you ANSWER"), [4..9, 14..20]);
+        assert!(caps.full.get().is_none(), "built for ASCII text");
+        // A curly apostrophe inside, accented capitals: the twin stops, the pattern answers.
+        assert_eq!(caps.matches("WON’T ÉTÉ no"), [0..7, 8..13]);
+        assert!(caps.full.get().is_some_and(Option::is_some));
+        for (id, a) in anchored {
+            assert!(a.full().is_some(), "{id}: its automaton does not build");
+        }
     }
 
     #[test]

@@ -464,7 +464,8 @@ mod tests {
 
         /// Wherever the filter says a match may start is the only place one starts: trying the
         /// pattern (anchored, forward only) only there finds exactly what running a
-        /// `meta::Regex` over the text finds.
+        /// `meta::Regex` over the text finds. So does trying its ASCII twin first (as a built-in
+        /// pattern is), on text of ASCII and non-ASCII alike.
         #[test]
         fn filtered_searches_find_what_the_regex_finds(
             pattern in pattern(),
@@ -478,13 +479,15 @@ mod tests {
         ) {
             let Ok(hir) = regex_syntax::parse(&pattern) else { return Ok(()) };
             let Some(filter) = StartFilter::of(&hir) else { return Ok(()) };
-            let anchored = super::super::AnchoredAt::new(&hir, filter).unwrap();
             let regex = regex_automata::meta::Regex::new(&pattern).unwrap();
             let text = parts.concat();
             let want: Vec<_> = regex.find_iter(&text).map(|m| m.range()).collect();
-            proptest::prop_assert_eq!(anchored.matches(&text), &want[..], "{}", pattern);
-            // Again, with the lazy DFA's cache from the first search.
-            proptest::prop_assert_eq!(anchored.matches(&text), want, "{}", pattern);
+            for builtin in [false, true] {
+                let anchored = super::super::AnchoredAt::new(&hir, filter.clone(), builtin).unwrap();
+                proptest::prop_assert_eq!(anchored.matches(&text), &want[..], "{}", pattern);
+                // Again, with the lazy DFA's cache from the first search.
+                proptest::prop_assert_eq!(anchored.matches(&text), &want[..], "{}", pattern);
+            }
         }
     }
 
