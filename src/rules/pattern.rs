@@ -256,6 +256,10 @@ enum Engine {
 /// What `regex::RegexBuilder` builds, with our size limits.
 fn meta_config() -> meta::Config {
     meta::Config::new()
+        // No fully built DFA: determinizing one is most of a small pattern's compile (`[!?！？]{3,}`:
+        // 0.9M of 1.1M instructions, at every start), and the lazy DFA it would replace builds
+        // the few states a draft needs as the search goes.
+        .dfa(false)
         .match_kind(MatchKind::LeftmostFirst)
         .utf8_empty(true)
         .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
