@@ -256,9 +256,9 @@ enum Engine {
 /// What `regex::RegexBuilder` builds, with our size limits.
 fn meta_config() -> meta::Config {
     meta::Config::new()
-        // No fully built DFA: determinizing one is most of a small pattern's compile (`[!?！？]{3,}`:
-        // 0.9M of 1.1M instructions, at every start), and the lazy DFA it would replace builds
-        // the few states a draft needs as the search goes.
+        // No fully built DFA: determinizing one forwards and backwards was about half of a small
+        // pattern's compile (`[!?！？]{3,}`: 0.54M of 1.1M instructions, at every start), and
+        // the lazy DFA it would replace builds the few states a draft needs as the search goes.
         .dfa(false)
         .match_kind(MatchKind::LeftmostFirst)
         .utf8_empty(true)
@@ -643,6 +643,26 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The twin's lazy DFA stops at a non-ASCII byte before the start too: a word boundary
+    /// after "é" is not one, whatever the twin would make of the byte alone.
+    #[test]
+    fn ascii_twin_defers_to_the_pattern_after_non_ascii() {
+        let pattern = r"\b\p{Lu}{2,}";
+        let hir = regex_syntax::parse(pattern).unwrap();
+        let filter = super::start::StartFilter::of(&hir).expect("a filter");
+        let twin = super::AnchoredAt::new(&hir, filter, true).unwrap();
+        assert!(twin.ascii.is_some());
+        let regex = regex_automata::meta::Regex::new(pattern).unwrap();
+        for text in ["éAB", "ÉAB x", "x AB", "AB", "’AB", "1AB"] {
+            let want: Vec<_> = regex.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(twin.matches(text), want, "{text}");
+        }
+        // Anchored right after the "é", where the twin alone would see a boundary.
+        let mut cache = super::AnchoredCache::default();
+        assert_eq!(twin.end_at(&mut cache, "éAB", 2), None);
+        assert_eq!(twin.end_at(&mut cache, "é AB", 3), Some(5));
     }
 
     /// A built-in pattern with non-ASCII in it waits to build its own automaton until a draft
