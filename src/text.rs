@@ -301,6 +301,16 @@ pub fn sentences(text: &str, base: usize) -> Vec<Range<usize>> {
     let mut start = 0;
     let push = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
         let piece = &text[from..to];
+        // Most sentences start with an ASCII letter or digit and end in an ASCII byte that is
+        // not whitespace: nothing to trim (all other whitespace is more than one byte), and a
+        // letter or digit is there.
+        if let (Some(&first), Some(&last)) = (piece.as_bytes().first(), piece.as_bytes().last()) {
+            let space = matches!(last, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+            if first.is_ascii_alphanumeric() && last.is_ascii() && !space {
+                out.push(base + from..base + to);
+                return;
+            }
+        }
         let t = trim_span(piece);
         if piece[t.clone()].chars().any(char::is_alphanumeric) {
             out.push(base + from + t.start..base + from + t.end);
@@ -1206,7 +1216,7 @@ mod equivalence {
             "a", "Dr", "e.g", "I", "No", "3", "5", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\n \n",
             "\r", "\u{2029}", ".", "..", "…", "!", "?", "?!", "！", "。", "\"", "'", "“", "”", "„",
             "«", "»", "’", ")", "]", "é", "😭", "\u{a0}", "lol", "i", "ur", "w", "/", "o", "cant",
-            "pleeease", "miss", "u",
+            "pleeease", "miss", "u", "\x0B", "\x0C", "\u{85}", "\u{3000}",
         ];
         prop::collection::vec(prop::sample::select(PIECES), 0..60).prop_map(|p| p.concat())
     }
