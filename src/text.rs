@@ -33,7 +33,7 @@ pub fn words_u32(text: &str) -> Option<Vec<Range<u32>>> {
 }
 
 /// A word's span as a list keeps it: `Range<usize>`, or `Range<u32>` for a text known to be
-/// under 4 GiB (`words_u32`).
+/// under 4 GiB (`words_u32`, and the pieces' `WordRuns`, which the metric rules count across).
 pub trait WordSpan {
     /// The span from `start` to `end`, which the caller knows fit.
     fn new(start: usize, end: usize) -> Self;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::SourceError;
+use crate::text::WordSpan as Span;
 
 use super::{CompileCx, Configurable, Ctx, RuleMeta, fill};
 
@@ -215,30 +216,6 @@ impl MetricCheck {
                 suggestion: None,
             });
         }
-    }
-}
-
-/// A unit's span, as it is kept: `Range<usize>`, or `Range<u32>` in `WordRuns`.
-trait Span {
-    fn start(&self) -> usize;
-    fn end(&self) -> usize;
-}
-
-impl Span for Range<usize> {
-    fn start(&self) -> usize {
-        self.start
-    }
-    fn end(&self) -> usize {
-        self.end
-    }
-}
-
-impl Span for Range<u32> {
-    fn start(&self) -> usize {
-        self.start as usize
-    }
-    fn end(&self) -> usize {
-        self.end as usize
     }
 }
 

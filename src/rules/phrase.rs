@@ -393,6 +393,8 @@ struct TypoTable {
     /// unknown word), and a clear bit says so from a few kilobytes that stay in cache, without
     /// a probe into the map.
     seen: Vec<u64>,
+    /// `64 - log2(slots)`: a mixed hash shifted right by this is its slot.
+    shift: u32,
 }
 
 impl TypoTable {
@@ -403,14 +405,14 @@ impl TypoTable {
             last: HashMap::with_capacity_and_hasher(n, Default::default()),
             entries: Vec::with_capacity(n),
             seen: vec![0; slots / 64],
+            shift: 64 - slots.trailing_zeros(),
         }
     }
 
     /// The slot of hash `h`: its top bits after a multiply, which mixes in every bit of it (the
     /// polynomial hash's low bits depend on few of the word's).
     fn slot(&self, h: u64) -> usize {
-        let bits = (self.seen.len() * 64).trailing_zeros();
-        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// Add `sym` under hash `h`. A symbol may be there twice ("too" loses either "o"): the
@@ -784,7 +786,7 @@ pub struct Fnv(pub u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(FNV_OFFSET)
     }
 }
 
@@ -794,17 +796,15 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = fnv1a_on(self.0, bytes);
     }
 }
 
-/// The FNV-1a hash of `bytes` (as `Fnv` hashes them); `const`, so an embedded file's hash is
-/// worked out when the binary is built.
-pub const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325_u64;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, on from hash `h`; `const`, so an embedded file's hash is worked out when
+/// the binary is built.
+const fn fnv1a_on(mut h: u64, bytes: &[u8]) -> u64 {
     let mut i = 0;
     while i < bytes.len() {
         h ^= bytes[i] as u64;
@@ -812,6 +812,11 @@ pub const fn fnv1a(bytes: &[u8]) -> u64 {
         i += 1;
     }
     h
+}
+
+/// The FNV-1a hash of `bytes` (as `Fnv` hashes them).
+pub const fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_on(FNV_OFFSET, bytes)
 }
 
 /// Check where `...` and optional groups sit, without building anything: the same errors
