@@ -488,23 +488,51 @@ fn trim_span(s: &str) -> Range<usize> {
 /// One token of the normalized view: a word as the user typed it (its source span) and the
 /// canonical readings it may stand for ("ur" → "your" | "you are"), shared by every token spelled
 /// the same way (its form).
-#[derive(Debug, Clone)]
+///
+/// Sixteen bytes: a long draft's pieces hold tens of thousands each, and every page of them is a
+/// fault to fill. Offsets are kept as `u32`, so a view covers the first 4 GiB of a source (inputs
+/// are at most 2 GiB: `input::MAX_INPUT_SIZE_LIMIT`).
+#[derive(Debug, Clone, Copy)]
 pub struct Token {
+    start: u32,
+    end: u32,
+    /// Index of the token's form (`NormalizedView::form_of`).
+    form: u32,
+    /// `BREAK_BEFORE`, `PAUSE_BEFORE`, `QUOTED`.
+    flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Token>() == 16);
+
+const BREAK_BEFORE: u8 = 1;
+const PAUSE_BEFORE: u8 = 2;
+const QUOTED: u8 = 4;
+
+impl Token {
     /// Byte span of the user's own word in the source.
-    pub span: Range<usize>,
+    pub fn span(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
     /// True when a sentence end (. ! ? ;), a line break or a blank line separates this token
     /// from the previous one: phrases never match across it.
-    pub break_before: bool,
+    pub fn break_before(&self) -> bool {
+        self.flags & BREAK_BEFORE != 0
+    }
+
     /// True when a clause pause (a comma, a colon, a dash, brackets, an emoji) or a break
     /// separates this token from the previous one, or, in unpunctuated text, when this token
     /// opens a clause ("i") or an interjection ("lol") sits on either side: where `^`/`$`
     /// phrases may start or end.
-    pub pause_before: bool,
+    pub fn pause_before(&self) -> bool {
+        self.flags & PAUSE_BEFORE != 0
+    }
+
     /// True when the word sits inside quotation marks (“…”, "…", «…», „…“): the writer is
     /// quoting a song, a title or someone else, not saying it.
-    pub quoted: bool,
-    /// Index of the token's form (`NormalizedView::form_of`).
-    form: u32,
+    pub fn quoted(&self) -> bool {
+        self.flags & QUOTED != 0
+    }
 }
 
 /// The readings of one spelling, computed once however often the text repeats it.
@@ -715,7 +743,12 @@ impl NormalizedView {
     /// Append the tokens of `text` (its `words`), adding a form for each new spelling.
     fn tokenize<W: WordSpan>(&mut self, text: &str, base: usize, words: &[W], lexicon: &Lexicon) {
         let view = self;
-        view.tokens.reserve(words.len());
+        if view.tokens.is_empty() && view.tokens.capacity() < words.len() {
+            // A fresh list, not a grown one: growing copies the old, cleared list's bytes over.
+            view.tokens = Vec::with_capacity(words.len());
+        } else {
+            view.tokens.reserve(words.len());
+        }
         let mut spellings = std::mem::take(&mut view.spellings);
         let mut raw = String::new();
         let mut scratch = Vec::new();
@@ -773,17 +806,24 @@ impl NormalizedView {
             after_interjection = role == ClauseRole::Interjection;
             let pause_before =
                 break_before || (!view.tokens.is_empty() && (unpunctuated_edge || pause));
+            let quoted = {
+                while next_quote < quotes.len() && quotes[next_quote].end <= start {
+                    next_quote += 1;
+                }
+                quotes.get(next_quote).is_some_and(|q| q.start <= start)
+            };
+            let (Ok(span_start), Ok(span_end)) =
+                (u32::try_from(base + start), u32::try_from(base + end))
+            else {
+                break; // past the 4 GiB a view covers (see `Token`)
+            };
             view.tokens.push(Token {
-                span: base + start..base + end,
-                break_before,
-                pause_before,
-                quoted: {
-                    while next_quote < quotes.len() && quotes[next_quote].end <= start {
-                        next_quote += 1;
-                    }
-                    quotes.get(next_quote).is_some_and(|q| q.start <= start)
-                },
+                start: span_start,
+                end: span_end,
                 form,
+                flags: (u8::from(break_before) * BREAK_BEFORE)
+                    | (u8::from(pause_before) * PAUSE_BEFORE)
+                    | (u8::from(quoted) * QUOTED),
             });
         }
         view.spellings = spellings;
@@ -855,8 +895,7 @@ impl NormalizedView {
     pub fn append_after_blank_line(&mut self, mut next: NormalizedView) {
         if let Some(first) = next.tokens.first_mut() {
             if !self.tokens.is_empty() {
-                first.break_before = true;
-                first.pause_before = true;
+                first.flags |= BREAK_BEFORE | PAUSE_BEFORE;
             }
         }
         let (forms, readings, words, text) = (
@@ -926,7 +965,7 @@ impl NormalizedView {
         let mut out = String::new();
         for i in 0..self.tokens.len() {
             if i > 0 {
-                out.push_str(if self.tokens[i].break_before {
+                out.push_str(if self.tokens[i].break_before() {
                     " | "
                 } else {
                     " "
@@ -984,10 +1023,8 @@ impl PartialEq for NormalizedView {
     fn eq(&self, other: &NormalizedView) -> bool {
         let same_token = |i: usize| {
             let (a, b) = (&self.tokens[i], &other.tokens[i]);
-            a.span == b.span
-                && a.break_before == b.break_before
-                && a.pause_before == b.pause_before
-                && a.quoted == b.quoted
+            a.span() == b.span()
+                && a.flags == b.flags
                 && self.reading_count(i) == other.reading_count(i)
                 && (0..self.reading_count(i)).all(|r| self.reading(i, r).eq(other.reading(i, r)))
         };
@@ -1467,7 +1504,7 @@ bck = "back"
             "please come back i can not live without you"
         );
         let w_o = &view.tokens()[6];
-        assert_eq!(&text[w_o.span.start - 10..w_o.span.end - 10], "w/o");
+        assert_eq!(&text[w_o.span().start - 10..w_o.span().end - 10], "w/o");
         assert_eq!(view.reading_count(6), 1);
     }
 
@@ -1505,7 +1542,7 @@ u = "you"
             NormalizedView::build(text, 0, &lex)
                 .tokens()
                 .iter()
-                .map(|t| t.pause_before)
+                .map(|t| t.pause_before())
                 .collect()
         };
         // "take me back | i miss u": an opener starts a clause, also through the lexicon.
@@ -1522,13 +1559,13 @@ u = "you"
         assert_eq!(pauses("tbh u up"), [false, true, false]);
         // Breaks are unaffected: they still come only from punctuation and line ends.
         let view = NormalizedView::build("take me back i miss u", 0, &lex);
-        assert!(view.tokens().iter().all(|t| !t.break_before));
+        assert!(view.tokens().iter().all(|t| !t.break_before()));
     }
 
     #[test]
     fn pauses_are_marked() {
         let view = NormalizedView::build("hey, u up 🙈 pick-up: now", 0, &lex());
-        let pauses: Vec<bool> = view.tokens().iter().map(|t| t.pause_before).collect();
+        let pauses: Vec<bool> = view.tokens().iter().map(|t| t.pause_before()).collect();
         assert_eq!(pauses, [false, true, false, true, false, true]);
     }
 
@@ -1584,7 +1621,7 @@ u = "you"
             .collect();
         assert_eq!(q, ["I’m begging you", "you up"]);
         let view = NormalizedView::build(text, 0, &lex());
-        let quoted: Vec<bool> = view.tokens().iter().map(|t| t.quoted).collect();
+        let quoted: Vec<bool> = view.tokens().iter().map(|t| t.quoted()).collect();
         assert_eq!(
             quoted,
             [false, false, true, true, true, false, true, true, false]

@@ -578,8 +578,8 @@ impl Found {
                 let words = &tokens[m.tokens];
                 Found {
                     owner: m.owner,
-                    span: words[0].span.start..words[words.len() - 1].span.end,
-                    quoted: words.iter().all(|t| t.quoted),
+                    span: words[0].span().start..words[words.len() - 1].span().end,
+                    quoted: words.iter().all(|t| t.quoted()),
                 }
             })
             .collect()

@@ -1294,7 +1294,7 @@ impl PhraseIndex {
             if starts & 1 != 0 && may_go_on(0) {
                 walker.token(ROOT, t, &mut out);
             }
-            if starts & 2 != 0 && (t == 0 || token.pause_before) && may_go_on(1) {
+            if starts & 2 != 0 && (t == 0 || token.pause_before()) && may_go_on(1) {
                 walker.token(ANCHORED_ROOT, t, &mut out);
             }
         }
@@ -1472,7 +1472,7 @@ impl Walker<'_> {
     /// About to consume token `t` whole, from `node`.
     fn token(&self, node: u32, t: usize, out: &mut Vec<PhraseMatch>) {
         let tokens = self.view.tokens();
-        if t >= tokens.len() || (t > self.start && tokens[t].break_before) {
+        if t >= tokens.len() || (t > self.start && tokens[t].break_before()) {
             return;
         }
         let form = self.view.form_of(t);
@@ -1492,7 +1492,7 @@ impl Walker<'_> {
         let Some((&first, tail)) = rest.split_first() else {
             // Token `t` is consumed: report what ends here, then go on.
             let tokens = self.view.tokens();
-            let closes = t + 1 == tokens.len() || tokens[t + 1].pause_before;
+            let closes = t + 1 == tokens.len() || tokens[t + 1].pause_before();
             for &(owner, needs_end) in idx.dfa.outputs(node) {
                 if !needs_end || closes {
                     out.push(PhraseMatch {
@@ -1525,7 +1525,7 @@ impl Walker<'_> {
                 return;
             }
             self.token(node, t, out);
-            if t + 1 < tokens.len() && tokens[t + 1].break_before {
+            if t + 1 < tokens.len() && tokens[t + 1].break_before() {
                 return;
             }
         }
@@ -1568,7 +1568,7 @@ r = "are"
             .into_iter()
             .map(|m| {
                 let t = view.tokens();
-                text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
+                text[t[m.tokens.start].span().start..t[m.tokens.end - 1].span().end].to_string()
             })
             .collect()
     }
@@ -1795,7 +1795,7 @@ cant = "can not"
                 .into_iter()
                 .map(|m| {
                     let t = view.tokens();
-                    text[t[m.tokens.start].span.start..t[m.tokens.end - 1].span.end].to_string()
+                    text[t[m.tokens.start].span().start..t[m.tokens.end - 1].span().end].to_string()
                 })
                 .collect()
         };
