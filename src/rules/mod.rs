@@ -810,14 +810,14 @@ impl RuleSet {
         lexicon: Option<Lexicon>,
         files: impl IntoIterator<Item = (&'s str, &'s str, &'s str)>,
         configs: &BTreeMap<String, RuleConfig>,
-        snapshot: Option<&[u8]>,
+        snapshot: Option<&'static [u8]>,
     ) -> Result<RuleSet, SourceError> {
         // Start-up is mostly independent jobs: each rule file (TOML, regexes), the built-in
         // lexicon, the snapshot. They are shared out over the cores; then, in file order, the
         // files' phrases go into the one index.
         enum Job<'a> {
             Lexicon,
-            Snapshot(&'a [u8]),
+            Snapshot(&'static [u8]),
             File(&'a str, &'a str, &'a str),
         }
         enum Done {

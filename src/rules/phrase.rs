@@ -18,6 +18,7 @@
 //! phrases (the look-alikes it must leave alone) without containing it whole.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -591,28 +592,36 @@ pub struct Snapshot(PhraseIndex);
 
 impl Snapshot {
     /// Read a snapshot (`encode_snapshot`); `None` when the bytes are not a well-formed one.
-    pub fn load(bytes: &[u8]) -> Option<Snapshot> {
-        snapshot::decode(bytes).map(Snapshot)
+    /// Its tables stay where they lie in `bytes` when they can (`snapshot::decode_static`).
+    pub fn load(bytes: &'static [u8]) -> Option<Snapshot> {
+        snapshot::decode_static(bytes).map(Snapshot)
     }
 }
 
 /// The DFA in flat tables. State `s`'s word edges are `states[s].edges..states[s + 1].edges` of
 /// `syms` (sorted) and `targets`, and its outputs `states[s].outputs..states[s + 1].outputs` of
 /// `outputs`; a last sentinel state closes both. What a walk reads about a state is in one small
-/// record, and loading the DFA from a snapshot is a few copies, not an allocation per state.
+/// record. The built-in snapshot's tables are used where they lie in the binary (`Table`):
+/// loading it copies nothing, and their pages come from the file, not fresh memory.
 #[derive(Debug)]
 struct Dfa {
-    states: Vec<State>,
-    syms: Vec<Sym>,
-    targets: Vec<u32>,
-    /// Per state, in order: (owner, must end a clause).
-    outputs: Vec<(u32, bool)>,
+    states: Table<State>,
+    syms: Table<Sym>,
+    targets: Table<u32>,
+    /// Per state, in order: each output's owner, with `NEEDS_END` set when the match must end a
+    /// clause.
+    outputs: Table<u32>,
     /// The two roots' edges as dense rows indexed by symbol (`NO_EDGE` where there is none):
     /// every token of a draft starts a walk at a root, and most roots have thousands of edges.
     roots: [Vec<u32>; 2],
 }
 
+/// A table of the DFA: built here, or borrowed from the built-in snapshot.
+type Table<T> = Cow<'static, [T]>;
+
+/// Three `u32`s, no padding: the built-in snapshot's records are read in place (`snapshot`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 struct State {
     /// Where the state's word edges start in `Dfa::syms`.
     edges: u32,
@@ -623,6 +632,8 @@ struct State {
 }
 
 const NO_EDGE: u32 = u32::MAX;
+/// Marks an output (`Dfa::outputs`) whose match must end a clause; the rest is its owner.
+const NEEDS_END: u32 = 1 << 31;
 
 impl Default for Dfa {
     /// The two roots, with nothing leaving them.
@@ -633,10 +644,10 @@ impl Default for Dfa {
             gap: NO_EDGE,
         };
         Dfa {
-            states: vec![none; 3],
-            syms: Vec::new(),
-            targets: Vec::new(),
-            outputs: Vec::new(),
+            states: Cow::Owned(vec![none; 3]),
+            syms: Cow::Owned(Vec::new()),
+            targets: Cow::Owned(Vec::new()),
+            outputs: Cow::Owned(Vec::new()),
             roots: [Vec::new(), Vec::new()],
         }
     }
@@ -646,50 +657,60 @@ impl Dfa {
     /// An empty DFA to fill state by state (`push_state`, then `finish`).
     fn with_capacity(states: usize, edges: usize, outputs: usize) -> Dfa {
         Dfa {
-            states: Vec::with_capacity(states + 1),
-            syms: Vec::with_capacity(edges),
-            targets: Vec::with_capacity(edges),
-            outputs: Vec::with_capacity(outputs),
+            states: Cow::Owned(Vec::with_capacity(states + 1)),
+            syms: Cow::Owned(Vec::with_capacity(edges)),
+            targets: Cow::Owned(Vec::with_capacity(edges)),
+            outputs: Cow::Owned(Vec::with_capacity(outputs)),
             roots: [Vec::new(), Vec::new()],
         }
     }
 
     /// Add the next state: its gap target, its word edges `(symbol, target)` (sorted by symbol,
-    /// no repeats) and its outputs.
+    /// no repeats) and its outputs (owners below `NEEDS_END`).
     fn push_state(
         &mut self,
         gap: Option<u32>,
         edges: impl IntoIterator<Item = (Sym, u32)>,
         outputs: impl IntoIterator<Item = (u32, bool)>,
     ) {
-        let state = self.states.len();
-        self.states.push(State {
-            edges: self.syms.len() as u32,
+        let (states, syms, targets) = (
+            self.states.to_mut(),
+            self.syms.to_mut(),
+            self.targets.to_mut(),
+        );
+        let state = states.len();
+        states.push(State {
+            edges: syms.len() as u32,
             outputs: self.outputs.len() as u32,
             gap: gap.unwrap_or(NO_EDGE),
         });
-        let first = self.syms.len();
+        let first = syms.len();
         for (sym, target) in edges {
-            self.syms.push(sym);
-            self.targets.push(target);
+            syms.push(sym);
+            targets.push(target);
         }
         if let Some(row) = self.roots.get_mut(state) {
-            for (&sym, &target) in self.syms[first..].iter().zip(&self.targets[first..]) {
+            for (&sym, &target) in syms[first..].iter().zip(&targets[first..]) {
                 if row.len() <= sym as usize {
                     row.resize(sym as usize + 1, NO_EDGE);
                 }
                 row[sym as usize] = target;
             }
         }
-        self.outputs.extend(outputs);
+        self.outputs
+            .to_mut()
+            .extend(outputs.into_iter().map(|(owner, needs_end)| {
+                debug_assert!(owner < NEEDS_END);
+                owner | if needs_end { NEEDS_END } else { 0 }
+            }));
     }
 
     /// From whole tables: `states` with the sentinel last, each state's edges sorted by symbol.
     fn from_parts(
-        states: Vec<State>,
-        syms: Vec<Sym>,
-        targets: Vec<u32>,
-        outputs: Vec<(u32, bool)>,
+        states: Table<State>,
+        syms: Table<Sym>,
+        targets: Table<u32>,
+        outputs: Table<u32>,
     ) -> Dfa {
         let mut dfa = Dfa {
             states,
@@ -713,11 +734,12 @@ impl Dfa {
 
     /// Close the last state (the sentinel).
     fn finish(&mut self) {
-        self.states.push(State {
+        let state = State {
             edges: self.syms.len() as u32,
             outputs: self.outputs.len() as u32,
             gap: NO_EDGE,
-        });
+        };
+        self.states.to_mut().push(state);
     }
 
     /// How many states (the sentinel aside).
@@ -747,7 +769,7 @@ impl Dfa {
     /// A state with no outputs and no gap: a walk that reaches it finds nothing unless a word
     /// edge takes it further.
     fn is_plain(&self, state: u32) -> bool {
-        self.outputs(state).is_empty() && self.gap(state).is_none()
+        self.outputs(state).len() == 0 && self.gap(state).is_none()
     }
 
     /// The symbols of a non-root state's word edges.
@@ -760,9 +782,13 @@ impl Dfa {
         Some(self.states[state as usize].gap).filter(|&g| g != NO_EDGE)
     }
 
-    fn outputs(&self, state: u32) -> &[(u32, bool)] {
+    /// State `s`'s outputs: (owner, must end a clause).
+    fn outputs(&self, state: u32) -> impl ExactSizeIterator<Item = (u32, bool)> + '_ {
         let s = state as usize;
-        &self.outputs[self.states[s].outputs as usize..self.states[s + 1].outputs as usize]
+        let range = self.states[s].outputs as usize..self.states[s + 1].outputs as usize;
+        self.outputs[range]
+            .iter()
+            .map(|&o| (o & !NEEDS_END, o & NEEDS_END != 0))
     }
 
     fn edge_count(&self) -> usize {
@@ -933,7 +959,7 @@ impl PhraseIndex {
     pub fn finish_with(
         &mut self,
         lexicon: &Lexicon,
-        snapshot: Option<&[u8]>,
+        snapshot: Option<&'static [u8]>,
     ) -> Result<(), String> {
         // Decoded only when made from these phrases: other rule sets skip it at once.
         let loaded = snapshot
@@ -1493,7 +1519,7 @@ impl Walker<'_> {
             // Token `t` is consumed: report what ends here, then go on.
             let tokens = self.view.tokens();
             let closes = t + 1 == tokens.len() || tokens[t + 1].pause_before();
-            for &(owner, needs_end) in idx.dfa.outputs(node) {
+            for (owner, needs_end) in idx.dfa.outputs(node) {
                 if !needs_end || closes {
                     out.push(PhraseMatch {
                         owner,

@@ -12,20 +12,30 @@
 //!
 //! Format (little-endian): magic, key (u64), the FNV-1a hashes of the phrases it was made from
 //! (count, then u64s, sorted: such phrases are known to be well-formed), symbols (count, then
-//! length + UTF-8 bytes each), then the automaton as flat arrays, so loading it is a conversion
-//! and a few range checks, not a record-by-record read: the state count S; where each state's
-//! edges start (S + 1 u32s, the last the edge count); where its outputs start (S + 1); each
-//! state's gap target or u32::MAX (S); the output count O, each output's owner (O u32s) and
-//! needs-end byte (O bytes); the edge count E, each edge's symbol (E u32s, sorted within a
-//! state) and target (E u32s).
+//! length + UTF-8 bytes each), zero bytes up to a multiple of four, then the automaton as flat
+//! `u32` arrays: the state count S, each state's record (S + 1 of them, the last a sentinel: where
+//! its edges start, where its outputs start, its gap target or u32::MAX); the output count O and
+//! each output (its owner, the top bit set when the match must end a clause); the edge count E,
+//! each edge's symbol (E u32s, sorted within a state) and target (E u32s).
+//!
+//! The arrays start four-aligned in a file that is embedded eight-aligned, so on a little-endian
+//! machine the built-in snapshot's tables are used where they lie (`decode_static`): loading
+//! checks them and copies nothing. Elsewhere they are decoded into lists.
 
-use super::{Dfa, PhraseIndex, State, Sym};
+use super::{Dfa, PhraseIndex, State, Sym, Table};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// The snapshot for the built-in rules.
-pub const BUILTIN: &[u8] = include_bytes!("default_phrases.bin");
+/// Bytes at an address that is a multiple of eight.
+#[repr(C, align(8))]
+struct Aligned<B: ?Sized>(B);
 
-const MAGIC: &[u8; 8] = b"EXLPHR02";
+static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!("default_phrases.bin"));
+
+/// The snapshot for the built-in rules.
+pub static BUILTIN: &[u8] = &EMBEDDED.0;
+
+const MAGIC: &[u8; 8] = b"EXLPHR03";
 const NONE: u32 = u32::MAX;
 
 /// The automaton of `index` (finished), under `index.key`.
@@ -43,48 +53,22 @@ pub fn encode(index: &PhraseIndex) -> Vec<u8> {
         u32s(&mut out, word.len());
         out.extend_from_slice(word.as_bytes());
     }
+    while out.len() % 4 != 0 {
+        out.push(0);
+    }
     let dfa = &index.dfa;
-    let states = dfa.state_count() as u32;
-    u32s(&mut out, states as usize);
-    let (mut edges, mut outputs) = (0, 0);
-    let mut edge_starts = Vec::with_capacity(states as usize + 1);
-    let mut output_starts = Vec::with_capacity(states as usize + 1);
-    for state in 0..states {
-        edge_starts.push(edges);
-        output_starts.push(outputs);
-        edges += dfa.edges(state).count();
-        outputs += dfa.outputs(state).len();
-    }
-    edge_starts.push(edges);
-    output_starts.push(outputs);
-    for n in edge_starts.into_iter().chain(output_starts) {
-        u32s(&mut out, n);
-    }
-    for state in 0..states {
-        out.extend_from_slice(&dfa.gap(state).unwrap_or(NONE).to_le_bytes());
-    }
-    u32s(&mut out, outputs);
-    for state in 0..states {
-        for &(owner, _) in dfa.outputs(state) {
-            out.extend_from_slice(&owner.to_le_bytes());
+    u32s(&mut out, dfa.state_count());
+    for state in dfa.states.iter() {
+        for n in [state.edges, state.outputs, state.gap] {
+            out.extend_from_slice(&n.to_le_bytes());
         }
     }
-    for state in 0..states {
-        out.extend(
-            dfa.outputs(state)
-                .iter()
-                .map(|&(_, needs_end)| u8::from(needs_end)),
-        );
-    }
-    u32s(&mut out, edges);
-    for state in 0..states {
-        for (sym, _) in dfa.edges(state) {
-            out.extend_from_slice(&sym.to_le_bytes());
+    for table in [&dfa.outputs, &dfa.syms, &dfa.targets] {
+        if !std::ptr::eq(table, &dfa.targets) {
+            u32s(&mut out, table.len());
         }
-    }
-    for state in 0..states {
-        for (_, to) in dfa.edges(state) {
-            out.extend_from_slice(&to.to_le_bytes());
+        for n in table.iter() {
+            out.extend_from_slice(&n.to_le_bytes());
         }
     }
     out
@@ -100,7 +84,44 @@ pub fn key(bytes: &[u8]) -> Option<u64> {
 }
 
 /// The automaton in `bytes`, with the key it was made under, if they are a well-formed snapshot.
+/// Its tables are copies.
+#[cfg(test)]
 pub fn decode(bytes: &[u8]) -> Option<PhraseIndex> {
+    decode_with(bytes, |raw| Cow::Owned(u32s(raw)))
+}
+
+/// `decode`, with the tables left where they lie in `bytes` when this machine reads them as they
+/// are (little-endian, four-aligned), else copied.
+pub fn decode_static(bytes: &'static [u8]) -> Option<PhraseIndex> {
+    decode_with(bytes, |raw| match in_place(raw) {
+        Some(table) => Cow::Borrowed(table),
+        None => Cow::Owned(u32s(raw)),
+    })
+}
+
+/// `raw` (a multiple of four bytes) as the `u32`s it holds, without copying, when this machine
+/// is little-endian and `raw` is four-aligned.
+fn in_place(raw: &[u8]) -> Option<&[u32]> {
+    if cfg!(target_endian = "big") {
+        return None;
+    }
+    // SAFETY: every bit pattern is a valid `u32`; `align_to` returns a middle part that is
+    // aligned for `u32` and lies within `raw`, and an empty prefix and suffix mean it is all of
+    // `raw`, read in this machine's (little-endian) byte order, as the snapshot is written.
+    match unsafe { raw.align_to::<u32>() } {
+        ([], table, []) => Some(table),
+        _ => None,
+    }
+}
+
+/// The `u32`s of `raw` (a multiple of four bytes), little-endian.
+fn u32s(raw: &[u8]) -> Vec<u32> {
+    raw.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn decode_with<'a>(bytes: &'a [u8], table: impl Fn(&'a [u8]) -> Table<u32>) -> Option<PhraseIndex> {
     let mut r = Reader { bytes };
     if r.take(8)? != MAGIC {
         return None;
@@ -126,56 +147,74 @@ pub fn decode(bytes: &[u8]) -> Option<PhraseIndex> {
         index.symbols.insert(word.to_owned(), sym as Sym);
         index.spelled.push(word.into());
     }
+    let padding = (4 - (bytes.len() - r.bytes.len()) % 4) % 4;
+    if r.take(padding)?.iter().any(|&b| b != 0) {
+        return None;
+    }
     let states = r.u32()? as usize;
     if states < 2 {
         return None;
     }
-    let edge_starts = r.u32s(states + 1)?;
-    let output_starts = r.u32s(states + 1)?;
-    let gaps = r.u32s(states)?;
+    let records = table(r.take_u32s(states.checked_add(1)?.checked_mul(3)?)?);
     let output_count = r.u32()? as usize;
-    let owners = r.u32s(output_count)?;
-    let needs_end = r.take(output_count)?;
+    let outputs = table(r.take_u32s(output_count)?);
     let edge_count = r.u32()? as usize;
-    let syms = r.u32s(edge_count)?;
-    let targets = r.u32s(edge_count)?;
+    let syms = table(r.take_u32s(edge_count)?);
+    let targets = table(r.take_u32s(edge_count)?);
     if !r.bytes.is_empty() {
         return None;
     }
+    let records = records_of(records);
     // Every index in range, so no lookup can go out of bounds; each state's edges sorted by
     // symbol without repeats, as `Dfa::get` searches them.
-    let starts_ok = |starts: &[u32], total: usize| {
-        starts[0] == 0
-            && starts.windows(2).all(|w| w[0] <= w[1])
-            && starts[states] as usize == total
+    let starts_ok = |start: fn(&State) -> u32, total: usize| {
+        records[0].edges == 0
+            && start(&records[0]) == 0
+            && records.windows(2).all(|w| start(&w[0]) <= start(&w[1]))
+            && start(&records[states]) as usize == total
     };
     let below = |values: &[u32], n: usize| values.iter().all(|&v| (v as usize) < n);
-    if !starts_ok(&edge_starts, edge_count)
-        || !starts_ok(&output_starts, output_count)
-        || !gaps.iter().all(|&g| g == NONE || (g as usize) < states)
+    if !starts_ok(|s| s.edges, edge_count)
+        || !starts_ok(|s| s.outputs, output_count)
+        || !records
+            .iter()
+            .all(|s| s.gap == NONE || (s.gap as usize) < states)
+        || records[states].gap != NONE
         || !below(&syms, symbols)
         || !below(&targets, states)
-        || !edge_starts.windows(2).all(|w| {
-            syms[w[0] as usize..w[1] as usize]
+        || !records.windows(2).all(|w| {
+            syms[w[0].edges as usize..w[1].edges as usize]
                 .windows(2)
                 .all(|p| p[0] < p[1])
         })
     {
         return None;
     }
-    let records = (0..=states)
-        .map(|s| State {
-            edges: edge_starts[s],
-            outputs: output_starts[s],
-            gap: gaps.get(s).copied().unwrap_or(NONE),
-        })
-        .collect();
-    let outputs = owners
-        .into_iter()
-        .zip(needs_end.iter().map(|&b| b != 0))
-        .collect();
     index.dfa = Dfa::from_parts(records, syms, targets, outputs);
     Some(index)
+}
+
+/// State records from their `u32`s (three each, a whole number of them): in place when the
+/// `u32`s are borrowed.
+fn records_of(table: Table<u32>) -> Table<State> {
+    match table {
+        // SAFETY: `State` is `repr(C)` with three `u32` fields and no padding, so it has the
+        // size and alignment of `[u32; 3]` and every bit pattern is a valid one; `take_u32s`
+        // cut a multiple of three `u32`s, so the records cover the slice exactly.
+        Cow::Borrowed(words) => Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(words.as_ptr().cast::<State>(), words.len() / 3)
+        }),
+        Cow::Owned(words) => Cow::Owned(
+            words
+                .chunks_exact(3)
+                .map(|w| State {
+                    edges: w[0],
+                    outputs: w[1],
+                    gap: w[2],
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// True when the built-in snapshot was made from a phrase with this hash.
@@ -224,14 +263,9 @@ impl<'a> Reader<'a> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
-    /// `n` u32s (the bytes are there before anything is allocated).
-    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
-        let raw = self.take(n.checked_mul(4)?)?;
-        Some(
-            raw.chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        )
+    /// The bytes of `n` u32s.
+    fn take_u32s(&mut self, n: usize) -> Option<&'a [u8]> {
+        self.take(n.checked_mul(4)?)
     }
 }
 
@@ -268,6 +302,26 @@ mod tests {
         assert_eq!(loaded.dfa.outputs, index.dfa.outputs);
         assert_eq!(loaded.dfa.roots, index.dfa.roots);
         assert!(encode(&loaded) == bytes);
+    }
+
+    #[test]
+    fn the_builtin_snapshot_is_read_in_place() {
+        let index = decode_static(BUILTIN).expect("decodes");
+        let dfa = &index.dfa;
+        if cfg!(target_endian = "little") {
+            assert!(matches!(dfa.states, Cow::Borrowed(_)));
+            for table in [&dfa.syms, &dfa.targets, &dfa.outputs] {
+                assert!(matches!(table, Cow::Borrowed(_)));
+            }
+        }
+        // The same automaton as a copy of it.
+        let copied = decode(BUILTIN).expect("decodes");
+        assert!(matches!(copied.dfa.states, Cow::Owned(_)));
+        assert_eq!(copied.dfa.states, dfa.states);
+        assert_eq!(copied.dfa.syms, dfa.syms);
+        assert_eq!(copied.dfa.targets, dfa.targets);
+        assert_eq!(copied.dfa.outputs, dfa.outputs);
+        assert!(encode(&index) == BUILTIN);
     }
 
     #[test]
