@@ -9,7 +9,6 @@
 //! bytes that may come second; the search tries the regex (anchored) only where both fit.
 
 use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind};
-use regex_syntax::utf8::Utf8Sequences;
 
 use crate::text::swar::{self, HIGH};
 
@@ -121,6 +120,49 @@ impl Starts {
     }
 
     /// Note that any byte of `firsts` may be followed by any of `seconds`.
+    /// The characters `lo..=hi` (scalar values) as one-character matches: their UTF-8 lead
+    /// bytes, and after each lead the second bytes it takes. Worked out from the encoding, not
+    /// sequence by sequence (`Utf8Sequences`): `\p{Lu}` is hundreds of ranges, and walking their
+    /// sequences was most of the shouting rule's start-up. Characters that share a lead byte
+    /// are consecutive, and among them the second byte rises with the character, so each lead
+    /// takes one range of second bytes.
+    fn add_chars(&mut self, lo: u32, hi: u32) {
+        // Surrogates are no characters (a class never holds one; a range may span them).
+        if lo <= 0xDFFF && hi >= 0xD800 {
+            if lo < 0xD800 {
+                self.add_chars(lo, 0xD7FF);
+            }
+            if hi > 0xDFFF {
+                self.add_chars(0xE000, hi);
+            }
+            return;
+        }
+        if lo < 0x80 {
+            // One byte each: whole matches on their own.
+            let ascii = Bytes::range(lo as u8, hi.min(0x7F) as u8);
+            self.first.union(&ascii);
+            self.one.union(&ascii);
+            if hi < 0x80 {
+                return;
+            }
+        }
+        let mut c = lo.max(0x80);
+        while c <= hi {
+            // The lead byte, the last character with that lead, and the second byte's shift.
+            let (lead, last, shift) = match c {
+                ..0x800 => (0xC0 | (c >> 6), c | 0x3F, 0),
+                0x800..0x1_0000 => (0xE0 | (c >> 12), c | 0xFFF, 6),
+                _ => (0xF0 | (c >> 18), c | 0x3_FFFF, 12),
+            };
+            let end = hi.min(last);
+            let second = |c: u32| (0x80 | ((c >> shift) & 0x3F)) as u8;
+            let lead = Bytes::range(lead as u8, lead as u8);
+            self.first.union(&lead);
+            self.add_pairs(&lead, &Bytes::range(second(c), second(end)));
+            c = end + 1;
+        }
+    }
+
     fn add_pairs(&mut self, firsts: &Bytes, seconds: &Bytes) {
         if seconds.is_empty() {
             return;
@@ -172,17 +214,7 @@ impl Starts {
                 }
                 let mut starts = Starts::nothing();
                 for r in class.ranges() {
-                    for seq in Utf8Sequences::new(r.start(), r.end()) {
-                        let seq = seq.as_slice();
-                        let lead = Bytes::range(seq[0].start, seq[0].end);
-                        starts.first.union(&lead);
-                        match seq.get(1) {
-                            None => starts.one.union(&lead),
-                            Some(next) => {
-                                starts.add_pairs(&lead, &Bytes::range(next.start, next.end));
-                            }
-                        }
-                    }
+                    starts.add_chars(u32::from(r.start()), u32::from(r.end()));
                 }
                 walk.classes.push((class, starts.clone()));
                 starts
@@ -358,6 +390,62 @@ impl StartFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Starts::add_chars` gives what walking the class's UTF-8 sequences gives.
+    #[test]
+    fn chars_start_as_their_utf8_sequences_do() {
+        use regex_syntax::utf8::Utf8Sequences;
+        let mut ranges: Vec<(char, char)> = Vec::new();
+        for class in [
+            r"\p{Lu}",
+            r"\p{M}",
+            r"\w",
+            r"[^a]",
+            r"\p{Han}",
+            r"[\x{7F}-\x{800}]",
+        ] {
+            let hir = regex_syntax::Parser::new().parse(class).unwrap();
+            let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
+                panic!("{class} is a class")
+            };
+            ranges.extend(class.ranges().iter().map(|r| (r.start(), r.end())));
+        }
+        // Edges of each encoding length, and ranges across the surrogates.
+        for (lo, hi) in [
+            (0x0, 0x7F),
+            (0x7F, 0x80),
+            (0x7FF, 0x800),
+            (0xFFF, 0x1000),
+            (0xD7FF, 0xE000),
+            (0xD000, 0xE100),
+            (0xFFFF, 0x1_0000),
+            (0x3_FFFF, 0x4_0001),
+            (0x10_FFFF, 0x10_FFFF),
+            (0x0, 0x10_FFFF),
+            (0x41, 0x5A),
+            (0xC0, 0xDE),
+        ] {
+            ranges.push((char::from_u32(lo).unwrap(), char::from_u32(hi).unwrap()));
+        }
+        for (lo, hi) in ranges {
+            let mut fast = Starts::nothing();
+            fast.add_chars(u32::from(lo), u32::from(hi));
+            let mut slow = Starts::nothing();
+            for seq in Utf8Sequences::new(lo, hi) {
+                let seq = seq.as_slice();
+                let lead = Bytes::range(seq[0].start, seq[0].end);
+                slow.first.union(&lead);
+                match seq.get(1) {
+                    None => slow.one.union(&lead),
+                    Some(next) => slow.add_pairs(&lead, &Bytes::range(next.start, next.end)),
+                }
+            }
+            let at = format!("{:X}..={:X}", u32::from(lo), u32::from(hi));
+            assert_eq!(fast.first, slow.first, "{at}");
+            assert_eq!(fast.one, slow.one, "{at}");
+            assert!(fast.next[..] == slow.next[..], "{at}");
+        }
+    }
 
     fn filter(pattern: &str) -> Option<StartFilter> {
         StartFilter::of(&regex_syntax::parse(pattern).unwrap())
