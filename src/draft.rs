@@ -193,11 +193,10 @@ impl Draft {
             .get_or_init(|| text::paragraphs(self.body(), self.body.start))
     }
 
-    /// Compute words, sentences, questions and paragraphs on `threads` threads, in about `parts`
-    /// parts cut at blank lines (`text::blank_line_cuts`): the same results as computing them
-    /// whole, sooner for a long draft. There are a few parts per thread (`parts_for`) and each
-    /// thread takes the next part left, so a thread slowed by a busy machine or a dense stretch
-    /// of text holds no other up.
+    /// Compute words, sentences, questions and paragraphs on `threads` threads, in `parts` cut at
+    /// blank lines: the same results as computing them whole, sooner for a long draft. There
+    /// are several parts per thread (`parts_for`) and each thread takes the next part left, so a
+    /// thread slowed by a busy machine or a dense stretch of text holds no other up.
     ///
     /// Each thread keeps one normalized view, rebuilt over each part it takes (spellings it has
     /// seen are not normalized again), and one `S`, its own state for `also`. The view is handed
@@ -214,7 +213,7 @@ impl Draft {
         &self,
         lexicon: &Lexicon,
         threads: usize,
-        parts: usize,
+        parts: Parts,
         also: impl Fn(&mut S, &NormalizedView, Range<usize>) -> T + Sync,
         alongside: impl FnOnce() -> U + Send,
     ) -> Option<(Vec<(usize, T)>, U)> {
@@ -222,7 +221,10 @@ impl Draft {
             return None;
         }
         let body = self.body();
-        let cuts = text::blank_line_cuts(body, parts);
+        let cuts = match parts {
+            Parts::Even(parts) => text::blank_line_cuts(body, parts),
+            Parts::Tapered => text::tapered_cuts(body, threads, TAPER_MIN, PIECE_TARGET),
+        };
         if cuts.len() <= 2 {
             return None;
         }
@@ -552,19 +554,40 @@ pub fn threads_for(len: usize) -> usize {
     crate::par::cores().min(len / PIECE_MIN).max(1)
 }
 
-/// A long body's parts are about this size: small enough that the last part taken leaves the
-/// other threads idle only briefly (with 1.25 MB parts, a 10 MB body kept one of two cores idle
-/// for a tenth of its run), and that a part's tokens and spans stay near the core.
+/// A long body's parts are at most about this size: small enough that a part's tokens and spans
+/// stay near the core.
 const PIECE_TARGET: usize = 256 * 1024;
 
-/// How many parts to cut a body of `len` bytes into for `threads` threads: a few per thread, and
-/// more for a long body so no part is much over `PIECE_TARGET`, each of at least `PIECE_MIN` bytes.
-pub fn parts_for(len: usize, threads: usize) -> usize {
-    const PER_THREAD: usize = 4;
-    (threads * PER_THREAD)
-        .max(len / PIECE_TARGET)
-        .min(len / PIECE_MIN)
-        .max(threads)
+/// Its last parts are about this size (`text::tapered_cuts`): the first thread done waits for the
+/// others at most about that long. With even parts of 140 KB, a 1 MB draft kept one of two cores
+/// idle for up to a whole part; smaller parts all through cost each part's setup more often.
+const TAPER_MIN: usize = 48 * 1024;
+
+/// How a body is cut for `Draft::prepare_in_pieces`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    /// Into about this many parts of about the same size (`text::blank_line_cuts`); 1: whole.
+    Even(usize),
+    /// Into parts that shrink toward the end (`text::tapered_cuts`): from `PIECE_TARGET` down to
+    /// `TAPER_MIN`.
+    Tapered,
+}
+
+impl Parts {
+    /// Whether the body is cut at all.
+    pub fn cut(self) -> bool {
+        self != Parts::Even(1) && self != Parts::Even(0)
+    }
+}
+
+/// How to cut a body of `len` bytes for `threads` threads: whole when it is too short to share
+/// out, else in tapered parts.
+pub fn parts_for(len: usize, threads: usize) -> Parts {
+    if threads < 2 && len < 2 * PIECE_MIN {
+        Parts::Even(1)
+    } else {
+        Parts::Tapered
+    }
 }
 
 /// Byte offsets ↔ line/column. Lines end at `\n`, `\r\n` or a lone `\r`.
@@ -767,21 +790,42 @@ mod tests {
     }
 
     #[test]
-    fn long_bodies_are_cut_into_parts_near_the_target_size() {
+    fn long_bodies_are_cut_in_tapered_parts() {
         const MB: usize = 1_000_000;
-        // Short bodies: a few parts per thread, none under the minimum.
-        assert_eq!(parts_for(300 * 1024, 2), 2);
-        assert_eq!(parts_for(MB, 2), MB / PIECE_MIN);
-        assert_eq!(parts_for(2 * MB, 2), 8);
-        // Long ones: parts of about `PIECE_TARGET`, however many threads.
-        for (len, threads) in [(10 * MB, 2), (10 * MB, 8), (100 * MB, 2)] {
-            let parts = parts_for(len, threads);
-            assert!(parts >= threads * 4, "{len}: {parts} parts");
+        assert_eq!(parts_for(100 * 1024, 1), Parts::Even(1));
+        assert_eq!(parts_for(MB, 1), Parts::Tapered);
+        assert_eq!(parts_for(MB, 2), Parts::Tapered);
+        // Prose in paragraphs of 200 to 900 bytes.
+        let mut text = String::new();
+        let mut n = 0u64;
+        while text.len() < 2 * MB {
+            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = 200 + (n >> 33) as usize % 700;
+            text.push_str(&"word ".repeat(len / 5));
+            text.push_str("\n\n");
+        }
+        for (len, threads) in [(MB, 2), (2 * MB, 2), (2 * MB, 4), (MB, 1)] {
+            let body = &text[..len];
+            let cuts = text::tapered_cuts(body, threads, TAPER_MIN, PIECE_TARGET);
+            let sizes: Vec<usize> = cuts.windows(2).map(|w| w[1] - w[0]).collect();
+            assert_eq!((cuts[0], cuts[cuts.len() - 1]), (0, len));
             assert!(
-                len / parts <= PIECE_TARGET + PIECE_TARGET / 16,
-                "{len}: {parts} parts"
+                cuts[1..cuts.len() - 1]
+                    .iter()
+                    .all(|&c| body[..c].ends_with("\n\n"))
             );
-            assert!(len / parts >= PIECE_MIN, "{len}: {parts} parts");
+            let (last, rest) = sizes.split_last().unwrap();
+            // Each part but the last between the bounds (a paragraph past them at most), and no
+            // bigger than the one before; the last no bigger than the minimum and a paragraph.
+            for (i, &size) in rest.iter().enumerate() {
+                assert!(
+                    (TAPER_MIN..=PIECE_TARGET + 1024).contains(&size),
+                    "{len}: {sizes:?}"
+                );
+                assert!(i == 0 || size <= sizes[i - 1] + 1024, "{len}: {sizes:?}");
+            }
+            assert!(*last <= TAPER_MIN + 1024, "{len}: {sizes:?}");
+            assert!(sizes.len() >= 2 * threads, "{len}: {sizes:?}");
         }
     }
 

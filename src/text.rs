@@ -292,6 +292,40 @@ pub fn blank_line_cuts(text: &str, pieces: usize) -> Vec<usize> {
     cuts
 }
 
+/// `blank_line_cuts`, in parts that shrink toward the end: each is about what is left over
+/// `2 * threads`, between `min` and `max` bytes. Threads take the next part left as they finish,
+/// so the last parts decide how long the first thread to finish waits for the others: small
+/// last parts keep that wait short, and big early ones keep the parts few.
+pub fn tapered_cuts(text: &str, threads: usize, min: usize, max: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut cuts = vec![0];
+    let mut from = 0;
+    while from < bytes.len() {
+        let left = bytes.len() - from;
+        let step = (left / (2 * threads.max(1))).clamp(min.max(1), max.max(min).max(1));
+        let at = from + step;
+        if at >= bytes.len() {
+            break;
+        }
+        let Some(cut) =
+            memchr::memchr_iter(b'\n', &bytes[at..]).find_map(|i| match &bytes[at + i..] {
+                [b'\n', b'\n', ..] => Some(at + i + 2),
+                [b'\n', b'\r', b'\n', ..] => Some(at + i + 3),
+                _ => None,
+            })
+        else {
+            break;
+        };
+        if cut >= bytes.len() {
+            break;
+        }
+        cuts.push(cut);
+        from = cut;
+    }
+    cuts.push(text.len());
+    cuts
+}
+
 /// Sentence spans, trimmed of whitespace. A sentence ends at a line break, or at `.`, `!` or `?`
 /// (runs included) followed by a space — whatever the case of the next word, since drafts are often
 /// all lowercase. An ellipsis ends one only before a capital letter; "Dr." and friends never do.

@@ -463,8 +463,11 @@ impl CompileCx<'_> {
 
 /// How `check_split` does the long work (segmenting, normalizing, the phrase walk).
 enum Split<'c> {
-    /// In `parts` pieces on up to `threads` threads (1 part: whole, on this thread).
-    Threads { threads: usize, parts: usize },
+    /// In `parts` on up to `threads` threads (`Parts::Even(1)`: whole, on this thread).
+    Threads {
+        threads: usize,
+        parts: crate::draft::Parts,
+    },
     /// Piece by piece at every blank line, through a cache.
     Cached(&'c LintCache),
 }
@@ -1010,6 +1013,7 @@ impl RuleSet {
     #[cfg(test)]
     fn check_in_pieces(&self, draft: &Draft, context: &Context, parts: usize) -> Vec<Diagnostic> {
         let threads = parts.min(2);
+        let parts = crate::draft::Parts::Even(parts);
         self.check_split(draft, context, Split::Threads { threads, parts })
     }
 
@@ -1035,7 +1039,7 @@ impl RuleSet {
         // Per rule: what was found for it while the pieces were worked on.
         let mut patterns: Vec<Option<Mutex<PatternDone>>> = Vec::new();
         let found = match split {
-            Split::Threads { threads, parts } if parts > 1 => {
+            Split::Threads { threads, parts } if parts.cut() => {
                 let (body, base) = (draft.body(), draft.body_span().start);
                 let in_pieces = self.rules.iter().all(|rule| match &rule.check {
                     Check::Pattern(c) => c.line_local(),
