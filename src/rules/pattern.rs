@@ -231,10 +231,12 @@ impl PatternCheck {
                         &[("match", text)],
                     ),
                     help: entry.help.clone().unwrap_or_else(|| meta.help.clone()),
-                    suggestion: entry.fix.map(|fix| Suggestion {
-                        span: span.clone(),
-                        replacement: fix.apply(text),
-                        applicability: Applicability::MaybeIncorrect,
+                    suggestion: entry.fix.map(|fix| {
+                        Box::new(Suggestion {
+                            span: span.clone(),
+                            replacement: fix.apply(text),
+                            applicability: Applicability::MaybeIncorrect,
+                        })
                     }),
                     span,
                 });
