@@ -273,13 +273,7 @@ pub fn blank_line_cuts(text: &str, pieces: usize) -> Vec<usize> {
     let mut at = step;
     while step > 0 && at < bytes.len() {
         let from = at.max(*cuts.last().unwrap_or(&0));
-        let Some(cut) =
-            memchr::memchr_iter(b'\n', &bytes[from..]).find_map(|i| match &bytes[from + i..] {
-                [b'\n', b'\n', ..] => Some(from + i + 2),
-                [b'\n', b'\r', b'\n', ..] => Some(from + i + 3),
-                _ => None,
-            })
-        else {
+        let Some(cut) = after_blank_line(bytes, from) else {
             break;
         };
         if cut >= bytes.len() {
@@ -290,6 +284,15 @@ pub fn blank_line_cuts(text: &str, pieces: usize) -> Vec<usize> {
     }
     cuts.push(text.len());
     cuts
+}
+
+/// Where the first blank line ("\n\n" or "\n\r\n") at or after `from` ends.
+fn after_blank_line(bytes: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr_iter(b'\n', &bytes[from..]).find_map(|i| match &bytes[from + i..] {
+        [b'\n', b'\n', ..] => Some(from + i + 2),
+        [b'\n', b'\r', b'\n', ..] => Some(from + i + 3),
+        _ => None,
+    })
 }
 
 /// `blank_line_cuts`, in parts that shrink toward the end: each is about what is left over
@@ -307,13 +310,7 @@ pub fn tapered_cuts(text: &str, threads: usize, min: usize, max: usize) -> Vec<u
         if at >= bytes.len() {
             break;
         }
-        let Some(cut) =
-            memchr::memchr_iter(b'\n', &bytes[at..]).find_map(|i| match &bytes[at + i..] {
-                [b'\n', b'\n', ..] => Some(at + i + 2),
-                [b'\n', b'\r', b'\n', ..] => Some(at + i + 3),
-                _ => None,
-            })
-        else {
+        let Some(cut) = after_blank_line(bytes, at) else {
             break;
         };
         if cut >= bytes.len() {

@@ -20,7 +20,8 @@
 //!
 //! The arrays start four-aligned in a file that is embedded eight-aligned, so on a little-endian
 //! machine the built-in snapshot's tables are used where they lie (`decode_static`): loading
-//! checks them and copies nothing. Elsewhere they are decoded into lists.
+//! copies nothing, and a release build does not check the built-in tables again (the tests do).
+//! Elsewhere they are decoded into lists.
 
 use super::{Dfa, PhraseIndex, State, Sym, Table};
 use std::borrow::Cow;
@@ -63,14 +64,17 @@ pub fn encode(index: &PhraseIndex) -> Vec<u8> {
             out.extend_from_slice(&n.to_le_bytes());
         }
     }
-    for table in [&dfa.outputs, &dfa.syms, &dfa.targets] {
-        if !std::ptr::eq(table, &dfa.targets) {
-            u32s(&mut out, table.len());
-        }
-        for n in table.iter() {
+    let all = |out: &mut Vec<u8>, table: &[u32]| {
+        for n in table {
             out.extend_from_slice(&n.to_le_bytes());
         }
-    }
+    };
+    u32s(&mut out, dfa.outputs.len());
+    all(&mut out, &dfa.outputs);
+    // The edge count, then each edge's symbol and its target.
+    u32s(&mut out, dfa.syms.len());
+    all(&mut out, &dfa.syms);
+    all(&mut out, &dfa.targets);
     out
 }
 
