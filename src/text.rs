@@ -267,23 +267,11 @@ fn word_bits(x: u64) -> u8 {
 /// a quotation and a phrase all end there. Returns the boundaries, `0` first and `text.len()`
 /// last; a text with no blank line past the first cut stays whole.
 pub fn blank_line_cuts(text: &str, pieces: usize) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut cuts = vec![0];
-    let step = text.len() / pieces.max(1);
-    let mut at = step;
-    while step > 0 && at < bytes.len() {
-        let from = at.max(*cuts.last().unwrap_or(&0));
-        let Some(cut) = after_blank_line(bytes, from) else {
-            break;
-        };
-        if cut >= bytes.len() {
-            break;
-        }
-        cuts.push(cut);
-        at = cut + step;
+    match text.len() / pieces.max(1) {
+        0 => vec![0, text.len()],
+        // Every part the same size: a taper whose bounds meet.
+        step => tapered_cuts(text, 1, step, step),
     }
-    cuts.push(text.len());
-    cuts
 }
 
 /// Where the first blank line ("\n\n" or "\n\r\n") at or after `from` ends.
