@@ -4,12 +4,14 @@
 //! The work runs on helper threads kept for the whole process (`Pool`), not on threads started
 //! for each step: a run goes through several parallel steps a millisecond or two apart
 //! (start-up, a long draft's pieces, its findings, the copy of its lists), and on a busy virtual
-//! machine a fresh thread often started a millisecond or more late, where a parked helper wakes
-//! in microseconds.
+//! machine a fresh thread often started a millisecond or more late. A parked helper can be as
+//! late (its core asleep too), so a helper between jobs, and a caller waiting for its helpers,
+//! first wait awake for a moment (`SPIN`).
 
 use std::any::Any;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 /// How many cores this process may use (its CPU quota, where one is set). Asked once: on Linux
 /// the answer comes from reading cgroup files.
@@ -137,6 +139,33 @@ struct Pool {
     wake: Condvar,
     /// The lender waits here for the helpers running its job.
     done: Condvar,
+    /// `Lending::generation` and `Lending::running`, copied out for waiting without the lock
+    /// (`spin_while`); the values under the lock are the ones decided on.
+    posted: AtomicU64,
+    busy: AtomicUsize,
+}
+
+/// How long a thread that waits for another keeps its core busy before it sleeps. A run's
+/// parallel steps come a fraction of a millisecond apart (start-up's jobs, a long draft's
+/// pieces, its findings), and on a virtual machine a sleeping thread's core often took 0.2–2.6
+/// ms to wake when the next step was handed out (a 1 MB draft's second thread started its
+/// first piece that late in four runs of an instrumented build): the waker did the work alone
+/// meanwhile.
+const SPIN: Duration = Duration::from_millis(2);
+
+/// Wait while `waiting()` holds, for up to `SPIN`, without sleeping (but letting other threads
+/// have the core now and then). The caller checks again under the lock and sleeps if need be.
+fn spin_while(waiting: impl Fn() -> bool) {
+    let since = Instant::now();
+    while since.elapsed() < SPIN {
+        for _ in 0..64 {
+            if !waiting() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        std::thread::yield_now();
+    }
 }
 
 /// The job on offer and who is running it.
@@ -196,6 +225,8 @@ impl Pool {
             }),
             wake: Condvar::new(),
             done: Condvar::new(),
+            posted: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
         }))
     }
 
@@ -219,6 +250,7 @@ impl Pool {
             state.generation += 1;
             state.job = Some(job_static);
             state.open = threads.saturating_sub(1).min(self.helpers);
+            self.posted.store(state.generation, Ordering::Release);
         }
         self.wake.notify_all();
         let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
@@ -226,6 +258,12 @@ impl Pool {
             let mut state = lock(&self.state);
             // A helper that has not started by now would find the work taken: it need not start.
             state.open = 0;
+            if state.running > 0 {
+                // The helpers are about done too (they take from the same queue): wait awake.
+                drop(state);
+                spin_while(|| self.busy.load(Ordering::Acquire) > 0);
+                state = lock(&self.state);
+            }
             while state.running > 0 {
                 state = self
                     .done
@@ -251,6 +289,8 @@ impl Pool {
     fn help(&self) {
         let mut seen = 0;
         loop {
+            // The next job is likely a moment away: wait awake first.
+            spin_while(|| self.posted.load(Ordering::Acquire) == seen);
             let job = {
                 let mut state = lock(&self.state);
                 while state.generation == seen {
@@ -265,6 +305,7 @@ impl Pool {
                 }
                 state.open -= 1;
                 state.running += 1;
+                self.busy.store(state.running, Ordering::Release);
                 state.job
             };
             let result = match job {
@@ -276,6 +317,7 @@ impl Pool {
                 state.panic.get_or_insert(panic);
             }
             state.running -= 1;
+            self.busy.store(state.running, Ordering::Release);
             if state.running == 0 {
                 self.done.notify_all();
             }
