@@ -47,6 +47,12 @@ const EXIT_ERROR: u8 = 2;
 const EXIT_LSP_NO_SHUTDOWN: u8 = 1;
 
 fn main() -> ExitCode {
+    // A check's start-up is parallel: its helper threads start first thing, so they are up
+    // (their cores awake) by the time the arguments are parsed. (Other commands start them on
+    // first use, if ever; an argument "check" elsewhere only costs an idle thread.)
+    if std::env::args_os().skip(1).any(|a| a == "check") {
+        exlint::par::warm_up();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -56,11 +62,6 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    // A check's start-up is parallel: its helper threads start now, while the config is found.
-    // (Other commands start them on first use, if ever.)
-    if matches!(cli.command, Command::Check(_)) {
-        exlint::par::warm_up();
-    }
     let color = use_color(cli.color);
     let result = match &cli.command {
         Command::Check(args) => check(args, color),
@@ -341,15 +342,12 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
         return Ok(EXIT_ERROR);
     }
 
-    // While the rule sets compile, the named files are read in (`prefetch`): a one-file run's
-    // read would otherwise wait for them.
+    // While the rule sets compile, a helper reads the named files in (`prefetch`): a one-file
+    // run's read would otherwise wait for them.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let prefetching = names.iter().any(|n| n != "-").then(|| {
         let (names, stop) = (names.clone(), stop.clone());
-        std::thread::Builder::new()
-            .name("exlint-read".into())
-            .spawn(move || prefetch(&names, &stop))
-            .ok()
+        exlint::par::errand(move || prefetch(&names, &stop))
     });
 
     // Each draft gets the config of its own folder; drafts under the same config files share one
@@ -391,8 +389,7 @@ fn check(args: &CheckArgs, color: bool) -> io::Result<u8> {
 
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let prefetched: Vec<std::sync::Mutex<Option<Vec<u8>>>> = prefetching
-        .flatten()
-        .and_then(|t| t.join().ok())
+        .and_then(exlint::par::Errand::wait)
         .unwrap_or_default()
         .into_iter()
         .map(std::sync::Mutex::new)
