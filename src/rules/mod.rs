@@ -1114,18 +1114,18 @@ impl RuleSet {
         } else {
             indices.iter().map(check_rule).collect()
         };
-        // One allocation for every finding: a long draft's tens of thousands would otherwise be
-        // copied again each time the list doubled.
-        let mut out = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+        // Phrase findings are weighed against each other (`drop_shadowed`); every other rule's
+        // stay a list of their own, to be merged in order with one copy.
+        let mut lists = Vec::with_capacity(per_rule.len() + 1);
         let mut phrases = Vec::new();
         for (rule, found) in self.rules.iter().zip(per_rule) {
             match rule.check {
                 Check::Phrase(_) => phrases.extend(found),
-                _ => out.extend(found),
+                _ => lists.push(found),
             }
         }
         if !self.forced.is_empty() {
-            for d in phrases.iter_mut().chain(out.iter_mut()) {
+            for d in phrases.iter_mut().chain(lists.iter_mut().flatten()) {
                 if let Some(&severity) = self.forced.get(&*d.rule) {
                     d.severity = severity;
                 }
@@ -1133,10 +1133,17 @@ impl RuleSet {
         }
         // Allowed words go before shadowing, so an allowed finding hides nothing inside it.
         phrases.retain(|d| !self.is_allowed(draft, d));
-        out.retain(|d| !self.is_allowed(draft, d));
-        out.extend(drop_shadowed(phrases));
-        Diagnostic::sort(&mut out);
-        out
+        for list in &mut lists {
+            list.retain(|d| !self.is_allowed(draft, d));
+        }
+        lists.push(drop_shadowed(phrases));
+        for list in &mut lists {
+            // Most rules find in order; checking costs no buffer, sorting does.
+            if !Diagnostic::is_sorted(list) {
+                Diagnostic::sort(list);
+            }
+        }
+        Diagnostic::merge_sorted(lists)
     }
 
     /// Each pattern rule's findings (in rule order) for its matches that start in `range` of
