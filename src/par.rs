@@ -191,8 +191,11 @@ struct Pool {
 /// pieces, its findings), and on a virtual machine a sleeping thread's core often took 0.2–2.6
 /// ms to wake when the next step was handed out (a 1 MB draft's second thread started its
 /// first piece that late in four runs of an instrumented build): the waker did the work alone
-/// meanwhile.
-const SPIN: Duration = Duration::from_millis(2);
+/// meanwhile. On a shared machine the gaps themselves stretch: 5 ms beat 2 ms (1 MB corpus
+/// 17.01 → 16.55 and 17.23 → 17.06 ms, 300-byte draft 4.00 → 3.74 ms, medians of 100–150
+/// interleaved runs). A long-lived caller (the language server) pays at most this much of one
+/// core after a parallel step, and only a long draft's lint takes one.
+const SPIN: Duration = Duration::from_millis(5);
 
 /// Wait while `waiting()` holds, for up to `SPIN`, without sleeping (but letting other threads
 /// have the core now and then). The caller checks again under the lock and sleeps if need be.
