@@ -306,6 +306,19 @@ impl FailOn {
     }
 }
 
+/// Numbers below `n` for tests that generate their cases: a fixed xorshift sequence, so no
+/// clock and no global state.
+#[cfg(test)]
+pub(crate) fn test_numbers() -> impl FnMut(u64) -> usize {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,14 +336,7 @@ mod tests {
             help: SharedText::from(""),
             suggestion: None,
         };
-        // A small deterministic generator: no clock, no global state.
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut next = test_numbers();
         let severities = [Severity::Info, Severity::Warning, Severity::Error];
         for round in 0..200 {
             let lists: Vec<Vec<Diagnostic>> = (0..next(6))

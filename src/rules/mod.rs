@@ -2233,13 +2233,7 @@ good = "we need to talk about the car"
             }
             kept
         }
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut next = crate::diagnostic::test_numbers();
         let severities = [Severity::Info, Severity::Warning, Severity::Error];
         for _ in 0..2000 {
             let found: Vec<Diagnostic> = (0..next(12))
