@@ -1133,11 +1133,9 @@ impl RuleSet {
         }
         // Allowed words go before shadowing, so an allowed finding hides nothing inside it.
         phrases.retain(|d| !self.is_allowed(draft, d));
-        for list in &mut lists {
-            list.retain(|d| !self.is_allowed(draft, d));
-        }
         lists.push(drop_shadowed(phrases));
         for list in &mut lists {
+            list.retain(|d| !self.is_allowed(draft, d));
             // Most rules find in order; checking costs no buffer, sorting does.
             if !Diagnostic::is_sorted(list) {
                 Diagnostic::sort(list);
