@@ -925,6 +925,10 @@ impl Nfa {
 /// Words shorter than this are never repaired: too many real words are one letter apart.
 pub const MIN_FUZZY_CHARS: usize = 5;
 
+/// Words this long or shorter (in bytes), all ASCII, are repaired on the fast path
+/// (`PhraseIndex::repair_ascii`).
+const REPAIR_FAST_MAX: usize = 32;
+
 const ROOT: u32 = 0;
 const ANCHORED_ROOT: u32 = 1;
 
@@ -1246,6 +1250,14 @@ impl PhraseIndex {
     /// A draft word no phrase uses: if exactly one phrase word is one typo away from it (a letter
     /// missing, extra, wrong, or two letters swapped: "myslef", "anymor", "anwser"), that word.
     fn repair(&self, word: &str, deletions: &mut Deletions) -> Option<Sym> {
+        if word.len() <= REPAIR_FAST_MAX && word.is_ascii() {
+            return self.repair_ascii(word);
+        }
+        self.repair_any(word, deletions)
+    }
+
+    /// `repair` for any word: each one-letter deletion hashed in turn, the candidates listed.
+    fn repair_any(&self, word: &str, deletions: &mut Deletions) -> Option<Sym> {
         let len = word.chars().count();
         if len < MIN_FUZZY_CHARS || !word.chars().all(char::is_alphabetic) {
             return None;
@@ -1269,6 +1281,56 @@ impl PhraseIndex {
             [only] => Some(*only),
             _ => None,
         }
+    }
+
+    /// `repair` for an ASCII word of at most `REPAIR_FAST_MAX` bytes, the usual kind: the same
+    /// answer, from one pass of prefix hashes on the stack and no list of candidates. It is asked
+    /// about nearly every distinct word of a long draft, and the general path was a fifth of the
+    /// phrase search there.
+    fn repair_ascii(&self, word: &str) -> Option<Sym> {
+        let bytes = word.as_bytes();
+        let n = bytes.len();
+        if n < MIN_FUZZY_CHARS || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        let table = self.deletions();
+        // `prefix[i]`: the hash of the first `i` letters.
+        let mut prefix = [0u64; REPAIR_FAST_MAX + 1];
+        for (i, &b) in bytes.iter().enumerate() {
+            prefix[i + 1] = poly_push(prefix[i], b);
+        }
+        let whole = prefix[n];
+        // The one phrase word within a typo, if there is exactly one. A candidate can turn up
+        // under several hashes; a second, different close one means no answer.
+        let mut close: Option<Sym> = None;
+        let mut consider = |h: u64| -> bool {
+            for sym in table.get(h) {
+                if close == Some(sym) || !is_one_typo(word, &self.spelled[sym as usize]) {
+                    continue;
+                }
+                if close.is_some() {
+                    return false;
+                }
+                close = Some(sym);
+            }
+            true
+        };
+        if !consider(whole) {
+            return None;
+        }
+        // Without letter `i`: prefix[i] · P^(n-1-i) + hash(letters after i), where the hash of
+        // the letters after `i` is whole - prefix[i+1] · P^(n-1-i).
+        let mut power = 1u64;
+        for i in (0..n).rev() {
+            let h = prefix[i]
+                .wrapping_mul(power)
+                .wrapping_add(whole.wrapping_sub(prefix[i + 1].wrapping_mul(power)));
+            if !consider(h) {
+                return None;
+            }
+            power = power.wrapping_mul(POLY);
+        }
+        close
     }
 
     /// Every match in the view, sorted and without duplicates.
@@ -1899,6 +1961,43 @@ cant = "can not"
         d[a.len()][b.len()]
     }
 
+    /// Every one-letter slip of every word of the built-in phrases (a letter dropped, doubled,
+    /// swapped with the next or changed) is repaired alike on the fast path and the general one.
+    #[test]
+    fn ascii_repair_matches_the_general_path_on_builtin_words() {
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let index = &set.phrases;
+        let mut variants = 0;
+        for word in index
+            .spelled
+            .iter()
+            .filter(|w| w.is_ascii() && w.len() >= 4)
+        {
+            let b = word.as_bytes();
+            let mut slips: Vec<Vec<u8>> = Vec::new();
+            for i in 0..b.len() {
+                slips.push([&b[..i], &b[i + 1..]].concat());
+                slips.push([&b[..=i], &b[i..]].concat());
+                slips.push([&b[..i], b"e", &b[i + 1..]].concat());
+                if i + 1 < b.len() {
+                    let mut swapped = b.to_vec();
+                    swapped.swap(i, i + 1);
+                    slips.push(swapped);
+                }
+            }
+            for slip in slips {
+                let slip = String::from_utf8(slip).unwrap();
+                assert_eq!(
+                    index.repair(&slip, &mut Deletions::new()),
+                    index.repair_any(&slip, &mut Deletions::new()),
+                    "{slip:?} (from {word:?})"
+                );
+                variants += 1;
+            }
+        }
+        assert!(variants > 10_000, "only {variants} variants");
+    }
+
     proptest::proptest! {
         /// Ruling walks out by the next token's first symbols finds what walking from every
         /// start does: phrases with gaps, anchors, several readings ("ur"), an empty-reading
@@ -1958,6 +2057,36 @@ cant = "can not"
             };
             let repaired = index.repair(&word, &mut Deletions::new());
             proptest::prop_assert_eq!(repaired.map(|s| &*index.spelled[s as usize]), expected);
+        }
+
+        /// ASCII words take the fast path (`repair_ascii`); it answers as the general one does,
+        /// and as the brute-force count of close words says.
+        #[test]
+        fn ascii_repair_matches_the_general_path(
+            vocab in proptest::collection::btree_set("[abc]{3,7}", 1..16),
+            word in "[abc]{3,9}",
+        ) {
+            let lex = lexicon();
+            let mut index = PhraseIndex::new();
+            for (i, w) in vocab.iter().enumerate() {
+                index.insert(w, i as u32, &lex).unwrap();
+            }
+            index.finish(&lex).unwrap();
+            let fast = index.repair(&word, &mut Deletions::new());
+            proptest::prop_assert_eq!(fast, index.repair_any(&word, &mut Deletions::new()));
+            let len = |w: &str| w.chars().count();
+            let close: Vec<Sym> = (0..index.spelled.len() as Sym)
+                .filter(|&s| typo_distance(&word, &index.spelled[s as usize]) == 1)
+                .filter(|&s| {
+                    let w = &index.spelled[s as usize];
+                    len(w) >= MIN_FUZZY_CHARS || len(&word) == len(w) + 1
+                })
+                .collect();
+            let expected = match close.as_slice() {
+                [one] if len(&word) >= MIN_FUZZY_CHARS => Some(*one),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(fast, expected);
         }
 
         #[test]
