@@ -782,23 +782,33 @@ impl NormalizedView {
         let mut pieces = words
             .iter()
             .map(|w| w.start() - base..w.end() - base)
+            .enumerate()
             .peekable();
         // The spelling slots of the words a few places ahead are fetched while this one is
-        // worked on.
+        // worked on; their keys are kept (by word, in `keys`) for when their turn comes.
         const AHEAD: usize = 24;
-        let mut ahead = words.iter().skip(AHEAD);
-        while let Some(word) = pieces.next() {
-            if let Some(w) = ahead.next() {
-                if let Some(key) = packed(bytes, w.start() - base, w.end() - base) {
-                    spellings.short.prefetch(&key);
+        let mut keys = [(usize::MAX, None); 32];
+        let mut ahead = words.iter().enumerate().skip(AHEAD);
+        while let Some((i, word)) = pieces.next() {
+            if let Some((j, w)) = ahead.next() {
+                let key = packed(bytes, w.start() - base, w.end() - base);
+                if let Some(key) = &key {
+                    spellings.short.prefetch(key);
                 }
+                keys[j % keys.len()] = (j, key);
             }
             let (start, mut end) = (word.start, word.end);
+            let mut key = match keys[i % keys.len()] {
+                (j, key) if j == i => key,
+                _ => packed(bytes, start, end),
+            };
             // "w/o", "b/c", "w/e": short words joined by a slash are one token.
             if bytes.get(end) == Some(&b'/') && short_word(&word) {
-                if let Some(next) = pieces.next_if(|next| next.start == end + 1 && short_word(next))
+                if let Some((_, next)) =
+                    pieces.next_if(|(_, next)| next.start == end + 1 && short_word(next))
                 {
                     end = next.end;
+                    key = packed(bytes, start, end);
                 }
             }
             // Most words are apart by one space: no break, no pause.
@@ -809,7 +819,7 @@ impl NormalizedView {
             prev_end = end;
 
             let mut add = || view.add_form(&text[start..end], lexicon, &mut raw, &mut scratch);
-            let (form, role) = match packed(bytes, start, end) {
+            let (form, role) = match key {
                 Some(key) => spellings.short.get_or_insert_with(key, &mut add),
                 None => match spellings.long.get(&text[start..end]) {
                     Some(known) => *known,
@@ -1001,6 +1011,11 @@ impl NormalizedView {
 /// length in the last byte, in two machine words, so a probe compares without a call or a second
 /// memory access. Read straight from the text when 16 bytes are there (no byte-wise copy to
 /// stall the loads).
+///
+/// ASCII capitals are keyed as small letters: a form's readings are worked out from the
+/// spelling lowercased, so "Love", "love" and "LOVE" can share one, and prose spells about one
+/// word in seven both ways (a sentence's first word). Each is then normalized and resolved once.
+#[inline(always)]
 fn packed(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
     let len = end - start;
     if len > 15 {
@@ -1031,9 +1046,18 @@ fn packed(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
         n => word & ((1u64 << (8 * n)) - 1),
     };
     Some([
-        keep(lo, len.min(8)),
-        keep(hi, len.saturating_sub(8)) | (len as u64) << 56,
+        fold_capitals(keep(lo, len.min(8))),
+        fold_capitals(keep(hi, len.saturating_sub(8))) | (len as u64) << 56,
     ])
+}
+
+/// The bytes of `word` with ASCII capitals made small letters; other bytes (those of non-ASCII
+/// characters too) as they are.
+fn fold_capitals(word: u64) -> u64 {
+    use swar::HIGH;
+    // `in_range` wants bytes below 0x80: test the low seven bits, then keep ASCII bytes only.
+    let capitals = swar::in_range(word & !HIGH, b'A', b'Z') & !word;
+    word | capitals >> 2
 }
 
 /// Two views are equal when their tokens are: the same spans, flags and readings, however the
@@ -1382,9 +1406,10 @@ mod equivalence {
         }
 
         /// A spelling packs to the same key wherever it sits (16 bytes read from the text, or
-        /// copied at its end), and different spellings to different keys.
+        /// copied at its end), and different spellings to different keys, but for the case of
+        /// ASCII letters.
         #[test]
-        fn spellings_pack_the_same_anywhere(text in "[a-c\\x00é]{0,24}", a in 0usize..24, b in 0usize..24) {
+        fn spellings_pack_the_same_anywhere(text in "[a-cA-CzZ@\\[\\x00éÉ]{0,24}", a in 0usize..24, b in 0usize..24) {
             let bytes = text.as_bytes();
             let (a, b) = (a.min(bytes.len()), b.min(bytes.len()));
             let (start, end) = (a.min(b), a.max(b));
@@ -1393,7 +1418,7 @@ mod equivalence {
             for s2 in 0..bytes.len() {
                 for e2 in s2..bytes.len().min(s2 + 15) {
                     if let (Some(k1), Some(k2)) = (packed(bytes, start, end), packed(bytes, s2, e2)) {
-                        prop_assert_eq!(k1 == k2, bytes[start..end] == bytes[s2..e2]);
+                        prop_assert_eq!(k1 == k2, bytes[start..end].eq_ignore_ascii_case(&bytes[s2..e2]));
                     }
                 }
             }
@@ -1432,6 +1457,38 @@ mod equivalence {
             prop_assert_eq!(v, NormalizedView::build(&text, 9, &lex));
         }
 
+        /// Spellings that differ only in the case of ASCII letters share a form (its readings
+        /// come from the lowercase), others do not, and every token still reads as the word
+        /// alone does.
+        #[test]
+        fn case_variants_share_a_form_and_read_as_themselves(
+            parts in prop::collection::vec(prop::sample::select(&[
+                "Miss", "MISS", "miss", "mIss", "Cant", "CANT", "cant", "Can`t", "can`t", "can't",
+                "U", "u", "I", "i", "Dr", "dr", "Pleeease", "pleeease", "Ur", "ur", "Lol", "LOL",
+                "Goin", "goin", "É", "é", "Straße", "STRASSE", "\u{212A}", "k", "Don’t", "DON’T",
+            ][..]), 1..30),
+        ) {
+            let lex = Lexicon::parse("lexicon.toml", include_str!("../rules/lexicon.toml")).unwrap();
+            let text = parts.join(" ");
+            let view = NormalizedView::build(&text, 0, &lex);
+            let spelling = |t: usize| &text[view.tokens()[t].span()];
+            for t in 0..view.tokens().len() {
+                let alone = NormalizedView::build(spelling(t), 0, &lex);
+                prop_assert_eq!(alone.tokens().len(), 1);
+                prop_assert_eq!(view.reading_count(t), alone.reading_count(0));
+                for r in 0..view.reading_count(t) {
+                    prop_assert!(view.reading(t, r).eq(alone.reading(0, r)), "{:?}", spelling(t));
+                }
+                for u in 0..t {
+                    prop_assert_eq!(
+                        view.form_of(t) == view.form_of(u),
+                        spelling(t).eq_ignore_ascii_case(spelling(u)),
+                        "{:?} {:?}", spelling(t), spelling(u)
+                    );
+                }
+            }
+        }
+
         /// A view rebuilt over one text after another (keeping the spellings it has seen) is
         /// each time the view built fresh for that text, and keeps its id.
         #[test]
@@ -1458,6 +1515,20 @@ mod equivalence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Love", "love" and "LOVE" are one form, so are "Don’t" and "DON’T"; "É" and "é" (a case
+    /// beyond ASCII) stay two, and "can't" and "can`t" (another apostrophe) stay two.
+    #[test]
+    fn spellings_in_any_ascii_case_are_one_form() {
+        let lex = Lexicon::parse("lexicon.toml", include_str!("../rules/lexicon.toml")).unwrap();
+        let view = NormalizedView::build("Love love LOVE Don’t DON’T É é can't", 0, &lex);
+        let forms: Vec<usize> = (0..view.tokens().len()).map(|t| view.form_of(t)).collect();
+        assert_eq!(forms, [0, 0, 0, 1, 1, 2, 3, 4]);
+        assert_eq!(view.form_count(), 5);
+        let reading = |t: usize| view.reading(t, 0).collect::<Vec<_>>().join(" ");
+        assert_eq!(reading(2), "love");
+        assert_eq!(reading(4), "do not");
+    }
 
     /// A long draft's thread rebuilds one view piece after piece: with room made for its share
     /// of the text, the lists of forms, readings and words are never copied to grow.
