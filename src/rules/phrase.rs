@@ -1457,24 +1457,21 @@ impl Syms {
                 .saturating_sub(syms.words.len())
                 .max(new + new / 4),
         );
-        // Forms share words ("u" and "you"): look each distinct word up (and try to repair it)
-        // once.
-        let mut seen: HashMap<&str, Sym> =
-            HashMap::with_capacity_and_hasher(new.min(4096), Default::default());
+        // Each word is looked up as it comes. Forms share few words now that spellings in any
+        // case share a form (`NormalizedView`): a map to look each up once cost more than the
+        // lookups it saved, and a fresh one for each piece of a long draft.
         let mut deletions = Deletions::new();
         for f in from..n {
             let first = syms.readings.len() as u32;
             for r in 0..view.form_reading_count(f) {
                 let w0 = syms.words.len() as u32;
                 for word in view.form_reading(f, r) {
-                    let sym = *seen.entry(word).or_insert_with(|| {
-                        index
-                            .symbols
-                            .get(word)
-                            .copied()
-                            .or_else(|| index.repair(word, &mut deletions))
-                            .unwrap_or(UNKNOWN)
-                    });
+                    let sym = index
+                        .symbols
+                        .get(word)
+                        .copied()
+                        .or_else(|| index.repair(word, &mut deletions))
+                        .unwrap_or(UNKNOWN);
                     syms.words.push(sym);
                 }
                 syms.readings.push(w0..syms.words.len() as u32);
