@@ -589,11 +589,58 @@ pub struct NormalizedView {
 }
 
 /// Spellings as typed → their form and clause role: short ones (most) by their bytes packed in
-/// two machine words (`packed`), so a probe needs no second memory access.
+/// one or two machine words (`packed`), so a probe needs no second memory access.
 #[derive(Debug, Clone, Default)]
 struct Spellings {
-    short: PackedMap,
+    /// Up to eight bytes: nine spellings in ten of a text's words, in slots of 16 bytes.
+    short: PackedMap<u64>,
+    /// Nine to fifteen bytes, in slots of 24.
+    mid: PackedMap<[u64; 2]>,
     long: HashMap<Box<str>, (u32, ClauseRole)>,
+}
+
+impl Spellings {
+    /// Room for the spellings of about `words` words.
+    fn with_capacity(words: usize) -> Spellings {
+        // A table takes a quarter more slots than keys, rounded up to a power of two: just
+        // under 12,288 keys fit 16,384 slots (a thread's share of a 1 MB text has about 10,000
+        // short spellings and 3,000 longer ones).
+        Spellings {
+            short: PackedMap::with_capacity(words.min(12_287)),
+            mid: PackedMap::with_capacity((words / 4).min(6_143)),
+            long: HashMap::default(),
+        }
+    }
+
+    fn prefetch(&self, key: &Packed) {
+        match key {
+            Packed::One(key) => self.short.prefetch(key),
+            Packed::Two(key) => self.mid.prefetch(key),
+        }
+    }
+}
+
+/// A key of `PackedMap`: hashed to its slot, and never `EMPTY`.
+trait SlotKey: Copy + Eq + std::fmt::Debug {
+    /// Marks an empty slot.
+    const EMPTY: Self;
+    fn hash(&self) -> u64;
+}
+
+impl SlotKey for u64 {
+    /// A packed spelling of up to eight bytes ends in a byte that is not 0 (`packed`).
+    const EMPTY: u64 = 0;
+    fn hash(&self) -> u64 {
+        (self ^ self >> 29).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+    }
+}
+
+impl SlotKey for [u64; 2] {
+    /// A packed spelling of two words holds its length, never 0.
+    const EMPTY: [u64; 2] = [0, 0];
+    fn hash(&self) -> u64 {
+        (self[0].wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self[1]).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+    }
 }
 
 /// Packed spellings (`packed`) → form and clause role, in one open-addressed table (linear
@@ -601,32 +648,31 @@ struct Spellings {
 /// prefetches the slot a word a few places ahead will need. A long text's rarer spellings come
 /// round too seldom to stay in cache, and waiting on their slots was about half of tokenizing.
 #[derive(Debug, Clone, Default)]
-struct PackedMap {
-    /// `[0, 0]` marks an empty slot: a packed key holds its length, never 0.
-    slots: Vec<([u64; 2], u32, ClauseRole)>,
+struct PackedMap<K> {
+    slots: Vec<(K, u32, ClauseRole)>,
     /// `64 - log2(slots.len())`: a key's hash shifted right by this is its slot.
     shift: u32,
     len: usize,
 }
 
-impl PackedMap {
-    const EMPTY: [u64; 2] = [0, 0];
-
+impl<K: SlotKey> PackedMap<K> {
     /// Room for `n` keys before growing.
-    fn with_capacity(n: usize) -> PackedMap {
-        let mut map = PackedMap::default();
+    fn with_capacity(n: usize) -> PackedMap<K> {
+        let mut map = PackedMap {
+            slots: Vec::new(),
+            shift: 0,
+            len: 0,
+        };
         map.resize((n.max(6) * 4 / 3 + 1).next_power_of_two());
         map
     }
 
-    fn slot(&self, key: &[u64; 2]) -> usize {
-        let h = (key[0].wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key[1])
-            .wrapping_mul(0xD6E8_FEB8_6659_FD93);
-        (h >> self.shift) as usize
+    fn slot(&self, key: &K) -> usize {
+        (key.hash() >> self.shift) as usize
     }
 
     /// Ask for `key`'s slot to be brought into cache; no effect on what the map holds.
-    fn prefetch(&self, key: &[u64; 2]) {
+    fn prefetch(&self, key: &K) {
         #[cfg(target_arch = "x86_64")]
         if !self.slots.is_empty() {
             let slot = self.slots.as_ptr().wrapping_add(self.slot(key));
@@ -643,10 +689,10 @@ impl PackedMap {
     /// The value under `key`, made by `make` and kept if there is none.
     fn get_or_insert_with(
         &mut self,
-        key: [u64; 2],
+        key: K,
         make: impl FnOnce() -> (u32, ClauseRole),
     ) -> (u32, ClauseRole) {
-        debug_assert_ne!(key, Self::EMPTY);
+        debug_assert_ne!(key, K::EMPTY);
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.resize((self.slots.len() * 2).max(8));
         }
@@ -657,7 +703,7 @@ impl PackedMap {
             if k == key {
                 return (form, role);
             }
-            if k == Self::EMPTY {
+            if k == K::EMPTY {
                 let (form, role) = make();
                 self.slots[i] = (key, form, role);
                 self.len += 1;
@@ -672,13 +718,13 @@ impl PackedMap {
         debug_assert!(size.is_power_of_two() && size > self.len);
         let old = std::mem::replace(
             &mut self.slots,
-            vec![(Self::EMPTY, 0, ClauseRole::Plain); size],
+            vec![(K::EMPTY, 0, ClauseRole::Plain); size],
         );
         self.shift = 64 - size.trailing_zeros();
         let mask = size - 1;
-        for entry in old.into_iter().filter(|e| e.0 != Self::EMPTY) {
+        for entry in old.into_iter().filter(|e| e.0 != K::EMPTY) {
             let mut i = self.slot(&entry.0);
-            while self.slots[i].0 != Self::EMPTY {
+            while self.slots[i].0 != K::EMPTY {
                 i = (i + 1) & mask;
             }
             self.slots[i] = entry;
@@ -747,7 +793,7 @@ impl NormalizedView {
         if self.id == 0 {
             static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
             self.id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.spellings.short = PackedMap::with_capacity(words.len().min(1 << 14));
+            self.spellings = Spellings::with_capacity(words.len());
         }
         self.tokens.clear();
         self.tokenize(text, base, words, lexicon);
@@ -793,7 +839,7 @@ impl NormalizedView {
             if let Some((j, w)) = ahead.next() {
                 let key = packed(bytes, w.start() - base, w.end() - base);
                 if let Some(key) = &key {
-                    spellings.short.prefetch(key);
+                    spellings.prefetch(key);
                 }
                 keys[j % keys.len()] = (j, key);
             }
@@ -820,7 +866,8 @@ impl NormalizedView {
 
             let mut add = || view.add_form(&text[start..end], lexicon, &mut raw, &mut scratch);
             let (form, role) = match key {
-                Some(key) => spellings.short.get_or_insert_with(key, &mut add),
+                Some(Packed::One(key)) => spellings.short.get_or_insert_with(key, &mut add),
+                Some(Packed::Two(key)) => spellings.mid.get_or_insert_with(key, &mut add),
                 None => match spellings.long.get(&text[start..end]) {
                     Some(known) => *known,
                     None => *spellings
@@ -1007,16 +1054,16 @@ impl NormalizedView {
     }
 }
 
-/// `text[start..end]` as a hash key when it is at most 15 bytes: its bytes, zero-padded, and its
-/// length in the last byte, in two machine words, so a probe compares without a call or a second
-/// memory access. Read straight from the text when 16 bytes are there (no byte-wise copy to
+/// `text[start..end]` as a hash key when it is at most 15 bytes: its bytes, zero-padded, in one
+/// machine word (up to eight bytes) or two with its length in the last byte, so a probe compares
+/// without a call or a second memory access. Read straight from the text when 16 bytes are there (no byte-wise copy to
 /// stall the loads).
 ///
 /// ASCII capitals are keyed as small letters: a form's readings are worked out from the
 /// spelling lowercased, so "Love", "love" and "LOVE" can share one, and prose spells about one
 /// word in seven both ways (a sentence's first word). Each is then normalized and resolved once.
 #[inline(always)]
-fn packed(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
+fn packed(text: &[u8], start: usize, end: usize) -> Option<Packed> {
     let len = end - start;
     if len > 15 {
         return None;
@@ -1045,10 +1092,22 @@ fn packed(text: &[u8], start: usize, end: usize) -> Option<[u64; 2]> {
         8.. => word,
         n => word & ((1u64 << (8 * n)) - 1),
     };
-    Some([
+    // Up to eight bytes in one word, when the last is not 0 (a word's never is): the zeros
+    // after it then tell the length.
+    if (1..=8).contains(&len) && text[end - 1] != 0 {
+        return Some(Packed::One(fold_capitals(keep(lo, len))));
+    }
+    Some(Packed::Two([
         fold_capitals(keep(lo, len.min(8))),
         fold_capitals(keep(hi, len.saturating_sub(8))) | (len as u64) << 56,
-    ])
+    ]))
+}
+
+/// A spelling of up to 15 bytes as a hash key (`packed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packed {
+    One(u64),
+    Two([u64; 2]),
 }
 
 /// The bytes of `word` with ASCII capitals made small letters; other bytes (those of non-ASCII
@@ -1378,7 +1437,22 @@ mod equivalence {
         /// (keys drawn from a small range collide in their slots).
         #[test]
         fn packed_map_is_a_map(keys in prop::collection::vec((1u64..40, 0u64..3), 0..300), start in 0usize..20) {
-            let mut map = PackedMap::with_capacity(start);
+            // Keys of one word, as spellings of up to eight bytes are kept.
+            let mut map = PackedMap::<u64>::with_capacity(start);
+            let mut model = std::collections::HashMap::new();
+            for (i, &(a, b)) in keys.iter().enumerate() {
+                let key = a | b << 56;
+                let next = (i as u32, ClauseRole::Opener);
+                let got = map.get_or_insert_with(key, || next);
+                prop_assert_eq!(got, *model.entry(key).or_insert(next));
+                map.prefetch(&key);
+            }
+            prop_assert_eq!(map.len, model.len());
+            for (key, value) in &model {
+                prop_assert_eq!(map.get_or_insert_with(*key, || unreachable!()), *value);
+            }
+            // Keys of two words.
+            let mut map = PackedMap::<[u64; 2]>::with_capacity(start);
             let mut model = std::collections::HashMap::new();
             for (i, &(a, b)) in keys.iter().enumerate() {
                 let key = [a, b << 56 | 1];
