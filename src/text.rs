@@ -508,24 +508,28 @@ fn trim_span(s: &str) -> Range<usize> {
 /// canonical readings it may stand for ("ur" → "your" | "you are"), shared by every token spelled
 /// the same way (its form).
 ///
-/// Sixteen bytes: a long draft's pieces hold tens of thousands each, and every page of them is a
+/// Twelve bytes: a long draft's pieces hold tens of thousands each, and every page of them is a
 /// fault to fill. Offsets are kept as `u32`, so a view covers the first 4 GiB of a source (inputs
-/// are at most 2 GiB: `input::MAX_INPUT_SIZE_LIMIT`).
+/// are at most 2 GiB: `input::MAX_INPUT_SIZE_LIMIT`); the form shares a `u32` with the flags, so
+/// a view has at most 2^29 forms (`MAX_FORMS`): 2 GiB cannot hold that many different words of
+/// four bytes or more, and shorter ones run out first.
 #[derive(Debug, Clone, Copy)]
 pub struct Token {
     start: u32,
     end: u32,
-    /// Index of the token's form (`NormalizedView::form_of`).
-    form: u32,
-    /// `BREAK_BEFORE`, `PAUSE_BEFORE`, `QUOTED`.
-    flags: u8,
+    /// Index of the token's form (`NormalizedView::form_of`) in the low 29 bits, the flags
+    /// (`BREAK_BEFORE`, `PAUSE_BEFORE`, `QUOTED`) above.
+    form_flags: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Token>() == 16);
+const _: () = assert!(std::mem::size_of::<Token>() == 12);
 
-const BREAK_BEFORE: u8 = 1;
-const PAUSE_BEFORE: u8 = 2;
-const QUOTED: u8 = 4;
+const FLAG_SHIFT: u32 = 29;
+/// A view's forms are numbered below this (see `Token`).
+const MAX_FORMS: u32 = 1 << FLAG_SHIFT;
+const BREAK_BEFORE: u32 = 1 << FLAG_SHIFT;
+const PAUSE_BEFORE: u32 = 2 << FLAG_SHIFT;
+const QUOTED: u32 = 4 << FLAG_SHIFT;
 
 impl Token {
     /// Byte span of the user's own word in the source.
@@ -536,7 +540,7 @@ impl Token {
     /// True when a sentence end (. ! ? ;), a line break or a blank line separates this token
     /// from the previous one: phrases never match across it.
     pub fn break_before(&self) -> bool {
-        self.flags & BREAK_BEFORE != 0
+        self.form_flags & BREAK_BEFORE != 0
     }
 
     /// True when a clause pause (a comma, a colon, a dash, brackets, an emoji) or a break
@@ -544,13 +548,21 @@ impl Token {
     /// opens a clause ("i") or an interjection ("lol") sits on either side: where `^`/`$`
     /// phrases may start or end.
     pub fn pause_before(&self) -> bool {
-        self.flags & PAUSE_BEFORE != 0
+        self.form_flags & PAUSE_BEFORE != 0
     }
 
     /// True when the word sits inside quotation marks (“…”, "…", «…», „…“): the writer is
     /// quoting a song, a title or someone else, not saying it.
     pub fn quoted(&self) -> bool {
-        self.flags & QUOTED != 0
+        self.form_flags & QUOTED != 0
+    }
+
+    fn form(&self) -> u32 {
+        self.form_flags & (MAX_FORMS - 1)
+    }
+
+    fn flags(&self) -> u32 {
+        self.form_flags & !(MAX_FORMS - 1)
     }
 }
 
@@ -893,13 +905,16 @@ impl NormalizedView {
             else {
                 break; // past the 4 GiB a view covers (see `Token`)
             };
+            if form >= MAX_FORMS {
+                break; // past the forms a view numbers (see `Token`)
+            }
             view.tokens.push(Token {
                 start: span_start,
                 end: span_end,
-                form,
-                flags: (u8::from(break_before) * BREAK_BEFORE)
-                    | (u8::from(pause_before) * PAUSE_BEFORE)
-                    | (u8::from(quoted) * QUOTED),
+                form_flags: form
+                    | (u32::from(break_before) * BREAK_BEFORE)
+                    | (u32::from(pause_before) * PAUSE_BEFORE)
+                    | (u32::from(quoted) * QUOTED),
             });
         }
         view.spellings = spellings;
@@ -971,7 +986,7 @@ impl NormalizedView {
     pub fn append_after_blank_line(&mut self, mut next: NormalizedView) {
         if let Some(first) = next.tokens.first_mut() {
             if !self.tokens.is_empty() {
-                first.flags |= BREAK_BEFORE | PAUSE_BEFORE;
+                first.form_flags |= BREAK_BEFORE | PAUSE_BEFORE;
             }
         }
         let (forms, readings, words, text) = (
@@ -981,7 +996,7 @@ impl NormalizedView {
             self.text.len(),
         );
         self.tokens.extend(next.tokens.into_iter().map(|mut t| {
-            t.form += forms;
+            t.form_flags = t.flags() | (t.form() + forms);
             t
         }));
         self.forms.extend(next.forms.into_iter().map(|mut f| {
@@ -1009,7 +1024,7 @@ impl NormalizedView {
 
     /// The form of token `i`: tokens with the same form have the same readings.
     pub fn form_of(&self, token: usize) -> usize {
-        self.tokens[token].form as usize
+        self.tokens[token].form() as usize
     }
 
     /// How many readings form `f` has.
@@ -1126,7 +1141,7 @@ impl PartialEq for NormalizedView {
         let same_token = |i: usize| {
             let (a, b) = (&self.tokens[i], &other.tokens[i]);
             a.span() == b.span()
-                && a.flags == b.flags
+                && a.flags() == b.flags()
                 && self.reading_count(i) == other.reading_count(i)
                 && (0..self.reading_count(i)).all(|r| self.reading(i, r).eq(other.reading(i, r)))
         };
